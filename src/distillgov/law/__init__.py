@@ -1,0 +1,1 @@
+"""Rules as code: current US law and the proposed regime."""

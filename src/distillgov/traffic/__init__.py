@@ -1,0 +1,1 @@
+"""API traffic: the canonical exchange schema, readers into the normalized store, and the simulator."""
