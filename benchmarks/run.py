@@ -1,0 +1,162 @@
+"""`make bench`: the data layer's speed and memory figures, written as JSON under benchmarks/results/.
+
+Figures are measured on the real CLI at the requested size, each against a bare library baseline
+taken in the same run on the same file, so ratios stay meaningful on any machine.
+
+    python -m benchmarks.run --rows 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import Measurement, machine_block, python_snippet, run_measured
+
+DISTILLGOV = [str(Path(sys.executable).with_name("distillgov"))]
+SEED = 20261123  # fixed so that anyone can regenerate the exact benchmark traffic
+INGEST_SPEED_TARGET = 1 / 3  # store written at >= a third of bare-read speed
+INGEST_MEMORY_TARGET_MIB = 2048
+
+BARE_READS = {
+    "parquet": "import pyarrow.parquet as pq, sys; t = pq.read_table(sys.argv[1]); print(t.num_rows)",
+    "jsonl.gz": "import pyarrow.json as pj, sys; t = pj.read_json(sys.argv[1]); print(t.num_rows)",
+}
+
+
+def _git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
+    return result.stdout.strip() or "unknown"
+
+
+def _simulate(rows: int, out: Path) -> tuple[Measurement, Path]:
+    """Generate the benchmark traffic as one Parquet file and measure the simulator doing it."""
+    if out.exists():
+        shutil.rmtree(out)
+    measurement = run_measured(
+        [*DISTILLGOV, "simulate", "--rows", str(rows), "--seed", str(SEED), "--scenario", "default",
+         "--format", "parquet", "--out", str(out), "--quiet"]
+    )  # fmt: skip
+    traffic = sorted(p for p in out.glob("*.parquet") if "label" not in p.name and "corrupt" not in p.name)
+    if len(traffic) != 1:
+        raise RuntimeError(f"expected one traffic Parquet file in {out}, found {traffic}")
+    (out / ".bench-rows").write_text(f"{rows}:{SEED}")
+    return measurement, traffic[0]
+
+
+def _existing_traffic(rows: int, out: Path) -> Path | None:
+    """Reuse the traffic `simulate` just wrote in this run rather than generating it twice."""
+    marker = out / ".bench-rows"
+    if marker.exists() and marker.read_text() == f"{rows}:{SEED}":
+        return next(p for p in out.glob("*.parquet") if "label" not in p.name and "corrupt" not in p.name)
+    return None
+
+
+def _to_jsonl_gz(parquet: Path, target: Path) -> None:
+    """Write the same rows as gzip JSON lines with ISO-8601 `Z` timestamps, as a log shipper would."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    iso = "%Y-%m-%dT%H:%M:%S.%fZ"
+    con.execute(
+        f"""COPY (SELECT * REPLACE (strftime(timestamp, '{iso}') AS timestamp,
+                                    strftime(account_created_at, '{iso}') AS account_created_at)
+                  FROM read_parquet('{parquet}'))
+            TO '{target}' (FORMAT JSON, COMPRESSION GZIP)"""
+    )
+
+
+def _count_rows(parquet: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(parquet).metadata.num_rows)
+
+
+def bench_simulate(rows: int, work: Path) -> dict[str, Any]:
+    measurement, traffic = _simulate(rows, work / "sim")
+    produced = _count_rows(traffic)
+    return {
+        "rows_requested": rows,
+        "rows_written": produced,
+        "rows_per_s": round(produced / measurement.wall_s),
+        "seed": SEED,
+        "run": measurement.as_dict(),
+    }
+
+
+def _bench_ingest_one(source: Path, fmt: str, rows: int, work: Path) -> dict[str, Any]:
+    bare = run_measured([*python_snippet(BARE_READS[fmt]), str(source)])
+    store = work / f"store-{fmt}"
+    if store.exists():
+        shutil.rmtree(store)
+    ingest = run_measured([*DISTILLGOV, "ingest", str(source), "--out", str(store), "--quiet"])
+    speed_ratio = bare.wall_s / ingest.wall_s
+    return {
+        "format": fmt,
+        "rows": rows,
+        "file_mib": round(source.stat().st_size / 2**20, 1),
+        "bare_read": bare.as_dict(),
+        "ingest": ingest.as_dict(),
+        "ingest_rows_per_s": round(rows / ingest.wall_s),
+        "bare_rows_per_s": round(rows / bare.wall_s),
+        "speed_ratio_vs_bare_read": round(speed_ratio, 3),
+        "speed_target": round(INGEST_SPEED_TARGET, 3),
+        "speed_target_met": speed_ratio >= INGEST_SPEED_TARGET,
+        "peak_rss_target_mib": INGEST_MEMORY_TARGET_MIB,
+        "peak_rss_target_met": ingest.peak_rss_mib < INGEST_MEMORY_TARGET_MIB,
+    }
+
+
+def bench_ingest(rows: int, work: Path) -> dict[str, Any]:
+    parquet = _existing_traffic(rows, work / "sim") or _simulate(rows, work / "sim")[1]
+    jsonl_gz = work / "traffic.jsonl.gz"
+    _to_jsonl_gz(parquet, jsonl_gz)
+    written = _count_rows(parquet)
+    return {
+        "seed": SEED,
+        "sources": [
+            _bench_ingest_one(parquet, "parquet", written, work),
+            _bench_ingest_one(jsonl_gz, "jsonl.gz", written, work),
+        ],
+    }
+
+
+BENCHMARKS = {"simulate": bench_simulate, "ingest": bench_ingest}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
+    parser.add_argument("--work", type=Path, default=Path("bench-data"))
+    parser.add_argument("--results-dir", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    for name in args.only or list(BENCHMARKS):
+        print(f"== {name} at {args.rows:,} rows", flush=True)
+        figures = BENCHMARKS[name](args.rows, args.work)
+        result = {
+            "benchmark": name,
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "git_commit": _git_commit(),
+            "machine": machine_block(),
+            **figures,
+        }
+        path = args.results_dir / f"{name}.json"
+        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps({k: v for k, v in result.items() if k not in ("machine",)}, indent=2)[:3000])
+        print(f"-> {path}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
