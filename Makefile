@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## demo: simulate a week of API traffic, ingest it, and summarise what the system sees
 demo: $(STAMP)
-	$(BIN)/python -m benchmarks.demo --out $(DEMO_DIR)
+	$(BIN)/distillgov demo --out $(DEMO_DIR)
 
 ## test: the whole suite (CI runs this through .ci/run)
 test: $(STAMP)
