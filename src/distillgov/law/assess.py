@@ -19,7 +19,13 @@ from distillgov.law.clauses import clauses
 from distillgov.law.engine import UNCERTAIN, Evaluator, Outcome
 from distillgov.law.facts import Facts
 from distillgov.law.justification import explain, public_answer
-from distillgov.law.params import ParameterSet, levy_terms, license_window, load_parameters
+from distillgov.law.params import (
+    ParameterNotInForceError,
+    ParameterSet,
+    levy_terms,
+    license_window,
+    load_parameters,
+)
 from distillgov.law.rulebook import Library, shipped_library
 from distillgov.provenance import tool_block
 
@@ -32,6 +38,8 @@ CURRENT_US_ANSWERS: tuple[tuple[str, str], ...] = (
     ("trade_secret.reverse_engineering_defense", "ts.reverse_engineering"),
     ("trade_secret.downstream_knowledge", "ts.downstream_knowledge"),
     ("trade_secret.misappropriation", "ts.misappropriation"),
+    ("contract.bound", "contract.covenant_binds"),
+    ("contract.within_terms", "contract.scope"),
     ("contract.enforceable", "contract.enforceable"),
     ("contract.breach", "contract.breach"),
     ("copyright.infringement", "copyright.infringement"),
@@ -152,17 +160,20 @@ def _proposed(assessment: Assessment) -> dict[str, Any]:
     block["immunity"]["unmet_conditions"] = [c for c in CONDITIONS if conditions[c] == "failed"]
     block["immunity"]["conditions"] = conditions
     block["compulsory_license"]["window_ends"] = None
-    release = assessment.facts.get("teacher.release_date")
-    if block["compulsory_license"]["applies"] == "applies" and isinstance(release, date):
-        window = license_window(release, assessment.as_of, evaluator.parameters)
-        evaluator.resolved.setdefault(window.months.name, window.months)
-        block["compulsory_license"]["window_ends"] = window.ends.isoformat()
     block["levy"]["base"] = block["levy"]["rate"] = None
-    if block["levy"]["due"] in ("yes", UNCERTAIN):
-        terms = levy_terms(assessment.as_of, evaluator.parameters)
-        for resolved in (terms.base, terms.rate):
-            evaluator.resolved.setdefault(resolved.name, resolved)
-        block["levy"]["base"], block["levy"]["rate"] = terms.base.value, terms.rate.value
+    release = assessment.facts.get("teacher.release_date")
+    try:
+        if block["compulsory_license"]["applies"] == "applies" and isinstance(release, date):
+            window = license_window(release, assessment.as_of, evaluator.parameters)
+            evaluator.resolved.setdefault(window.months.name, window.months)
+            block["compulsory_license"]["window_ends"] = window.ends.isoformat()
+        if block["levy"]["due"] in ("yes", UNCERTAIN):
+            terms = levy_terms(assessment.as_of, evaluator.parameters)
+            for resolved in (terms.base, terms.rate):
+                evaluator.resolved.setdefault(resolved.name, resolved)
+            block["levy"]["base"], block["levy"]["rate"] = terms.base.value, terms.rate.value
+    except ParameterNotInForceError:
+        pass  # The answers already say which parameter is missing (depends_on "param:...").
     return block
 
 

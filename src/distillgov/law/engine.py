@@ -129,6 +129,10 @@ class Evaluator:
         return found.values, found.depends_on
 
     # -- Default logic ----------------------------------------------------------------------
+    def evaluated(self) -> list[Outcome]:
+        """Every predicate evaluated so far (rules whose conditions were never needed are absent)."""
+        return list(self._outcomes.values())
+
     def outcome(self, name: str) -> Outcome:
         if name not in self._outcomes:
             self._outcomes[name] = self._evaluate(self.library.predicates[name])

@@ -124,7 +124,8 @@ def _positive_compare(node: expr.Compare, env: Environment, trace: Trace) -> tup
     right, d2 = evaluate(node.right, env, trace) if wanted is None else (None, NONE)
     op = {"!=": "==", "not in": "in"}.get(node.op, node.op)
     if op != "==":
-        left, right = _as_number(left), _as_number(right)
+        left, d1 = _as_number(node.left, left, d1)
+        right, d2 = _as_number(node.right, right, d2)
     if left is UNKNOWN or right is UNKNOWN:
         return Tri.UNKNOWN, merge((d1, d2))
     if wanted is not None:
@@ -141,11 +142,13 @@ def _wanted(node: expr.Expr) -> frozenset[str] | None:
     return None
 
 
-def _as_number(value: object) -> object:
+def _as_number(node: expr.Expr, value: object, deps: Deps) -> tuple[object, Deps]:
     """A count_or_flag read as a count: `false` is zero, `true` is an unknown positive count."""
     if value is False:
-        return 0
-    return UNKNOWN if value is True else value
+        return 0, deps
+    if value is True:
+        return UNKNOWN, (node.path,) if isinstance(node, expr.Fact) else deps
+    return value, deps
 
 
 def _ordered(op: str, left: object, right: object) -> bool:

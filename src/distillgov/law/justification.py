@@ -110,10 +110,20 @@ def _rule_node(evaluator: Evaluator, outcome: Outcome, result: RuleResult) -> di
         "unknown_facts": list(result.unknowns),
         "parameters_used": [_parameter(evaluator, name) for name in result.trace.params],
         "exceptions_considered": [
-            {"rule": e.id, "conclusion": e.conclusion, "status": outcome.results[e.id].status}
-            for e in outcome.predicate.exceptions_of(rule.id)
+            _exception(outcome.results[e.id]) for e in outcome.predicate.exceptions_of(rule.id)
         ],
         "children": [node for name in result.trace.predicates for node in explain(evaluator, name)],
+    }
+
+
+def _exception(result: RuleResult) -> dict[str, Any]:
+    """An exception weighed against a rule, with the facts that decided it."""
+    return {
+        "rule": result.rule.id,
+        "conclusion": result.rule.conclusion,
+        "status": result.status,
+        "facts_used": {path: show(value) for path, value in result.trace.facts.items()},
+        "predicates_used": list(result.trace.predicates),
     }
 
 
@@ -128,10 +138,7 @@ def _no_rule_node(evaluator: Evaluator, outcome: Outcome) -> dict[str, Any]:
         "facts_used": {},
         "unknown_facts": [],
         "parameters_used": [],
-        "exceptions_considered": [
-            {"rule": r.rule.id, "conclusion": r.rule.conclusion, "status": r.status}
-            for r in outcome.results.values()
-        ],
+        "exceptions_considered": [_exception(r) for r in outcome.results.values()],
         "children": [],
     }
 

@@ -23,6 +23,8 @@ LABELS = {
     "trade_secret.reverse_engineering_defense": "Trade secret — reverse-engineering exclusion",
     "trade_secret.downstream_knowledge": "Trade secret — downstream user's knowledge",
     "trade_secret.misappropriation": "Trade secret — misappropriation",
+    "contract.bound": "Contract — party bound by a restriction",
+    "contract.within_terms": "Contract — conduct within the restriction",
     "contract.enforceable": "Contract — restriction enforceable",
     "contract.breach": "Contract — breach",
     "copyright.infringement": "Copyright — infringement",

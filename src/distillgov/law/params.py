@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,12 @@ def _dated_values(name: str, node: Mapping[str, Any], source: str, problems: lis
 
 def load_parameters(overrides: Path | None = None) -> ParameterSet:
     """The shipped parameters, with an override file merged in when given."""
+    base = _shipped_parameters()
+    return base.with_overrides(overrides) if overrides else base
+
+
+@cache
+def _shipped_parameters() -> ParameterSet:
     text = resources.files("distillgov.law").joinpath("parameters/parameters.yaml").read_text("utf-8")
     problems: list[str] = []
     parameters: dict[str, Parameter] = {}
@@ -186,8 +193,7 @@ def load_parameters(overrides: Path | None = None) -> ParameterSet:
         parameters[name] = Parameter(name, " ".join(node["description"].split()), node["unit"], tuple(values))
     if problems:
         raise ParameterError(problems)
-    base = ParameterSet(parameters, ({"path": DEFAULT_SOURCE, "sha256": _shipped_sha256()},))
-    return base.with_overrides(overrides) if overrides else base
+    return ParameterSet(parameters, ({"path": DEFAULT_SOURCE, "sha256": _shipped_sha256()},))
 
 
 def _shipped_sha256() -> str:
