@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -170,7 +171,7 @@ class _Output:
             self.reporter.advance(narrow.num_rows)
             yield batch
 
-    def write(self, con: Any, sorted_path: Path) -> None:
+    def write(self, con: duckdb.DuckDBPyConnection, sorted_path: Path) -> None:
         self.reporter.stage("writing", self.plan.rows)
         slices = _day_slices(
             sorted_batches(sorted_path, self.config.batch_rows),
@@ -212,17 +213,16 @@ def simulate(config: SimulationConfig, reporter: Reporter | None = None) -> Simu
     staging.mkdir()
     try:
         parts = _generate(plan, staging, config, reporter)
-        con = connect(staging / "duckdb-tmp", config.memory_limit, config.threads)
-        try:
-            reporter.stage("sorting by time", None)
-            sorted_path = staging / "sorted.parquet"
+        reporter.stage("sorting by time", None)
+        sorted_path = staging / "sorted.parquet"
+        # The sort gets its own connection, closed before writing so its buffers are released.
+        with connect(staging / "duckdb-sort", config.memory_limit, config.threads) as con:
             sort_parts(con, parts, sorted_path, config.batch_rows)
-            for part in parts:
-                part.unlink()
-            output = _Output(plan, config, reporter)
+        for part in parts:
+            part.unlink()
+        output = _Output(plan, config, reporter)
+        with connect(staging / "duckdb-write", config.memory_limit, config.threads) as con:
             output.write(con, sorted_path)
-        finally:
-            con.close()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     corruptions_path, corruptions = output.write_corruptions()

