@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from distillgov import __version__
+from distillgov import __version__, demo_cli
 from distillgov.law import cli as law_cli
 from distillgov.traffic import ingest_cli, simulate_cli
 
@@ -42,3 +42,4 @@ def main(
 simulate_cli.register(app)
 ingest_cli.register(app)
 law_cli.register(app)
+demo_cli.register(app)
