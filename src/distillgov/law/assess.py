@@ -136,15 +136,8 @@ def report(assessment: Assessment) -> dict[str, Any]:
 
 
 def _current_us(assessment: Assessment) -> dict[str, Any]:
-    facts = assessment.facts
-    answers = [
-        (key, pred)
-        for key, pred in CURRENT_US_ANSWERS
-        if key != "trade_secret.downstream_knowledge"
-        or facts.get("downstream.is_downstream_user") is not False
-    ]
-    block = _answers(assessment.evaluator, answers)
-    clause_id = facts.get("teacher.terms_of_service.clause")
+    block = _answers(assessment.evaluator, CURRENT_US_ANSWERS)
+    clause_id = assessment.facts.get("teacher.terms_of_service.clause")
     if isinstance(clause_id, str):
         block["contract"]["terms_of_service_clause"] = clauses()[clause_id].as_dict()
     return block

@@ -110,17 +110,26 @@ rules_app = typer.Typer(help="Browse the rulebooks and their citations.", no_arg
 @rules_app.command("list")
 def rules_list(
     rulebook: str | None = typer.Option(None, "--rulebook", help="definitions, current_us or proposed."),
+    markdown: bool = typer.Option(False, "--markdown", help="A Markdown catalogue (the one in docs/law.md)."),
 ) -> None:
     """Every rule: id, predicate and conclusion, exceptions, citation."""
     library = shipped_library()
     if rulebook is not None and rulebook not in library.rulebooks:
         _refuse([f"--rulebook: {rulebook!r} is unknown; allowed: {', '.join(library.rulebooks)}"])
+    lines = ["| Rule | Concludes | Exception to | Citation |", "|---|---|---|---|"] if markdown else []
     for predicate in library.predicates.values():
         if rulebook not in (None, predicate.rulebook):
             continue
         for rule in predicate.rules:
-            over = f" (exception to {', '.join(rule.exception_to)})" if rule.exception_to else ""
-            typer.echo(f"{rule.id}\t{predicate.name} = {rule.conclusion}{over}\t{rule.citation_text()}")
+            concludes = f"{predicate.name} = {rule.conclusion}"
+            over = ", ".join(rule.exception_to)
+            if markdown:
+                cells = (f"`{rule.id}`", f"`{concludes}`", over, rule.citation_text().replace("|", "\\|"))
+                lines.append("| " + " | ".join(cells) + " |")
+            else:
+                exception = f" (exception to {over})" if over else ""
+                lines.append(f"{rule.id}\t{concludes}{exception}\t{rule.citation_text()}")
+    typer.echo("\n".join(lines))
 
 
 @rules_app.command("show")

@@ -42,6 +42,7 @@ LABELS = {
     "compulsory_license.window_open": "Compulsory-licensing window open",
     "levy.due": "Levy due",
 }
+NOT_ARISING = "no rule applies (the question does not arise on these facts)"
 REGIME_TITLES = {"current_us": "Current US law", "proposed": "Proposed regime (Guan)"}
 
 
@@ -116,7 +117,11 @@ def _short_answer(report: dict[str, Any], regimes: list[str]) -> Block:
             keys = [
                 k for k in LABELS if k.split(".")[0] in ("trade_secret", "contract", "copyright", "patent")
             ]
-            cells = [f"{LABELS[k]}: **{_words(_answer_of(block, k))}**" for k in keys if _has(block, k)]
+            cells = [
+                f"{LABELS[k]}: **{_words(_answer_of(block, k))}**"
+                for k in keys
+                if _has(block, k) and k not in block["no_rule_applies"]
+            ]
         else:
             cells = _proposed_cells(block)
         columns.append(cells)
@@ -163,6 +168,8 @@ def _reasoning(block: dict[str, Any]) -> list[Block]:
     for node in block["justification"]:
         by_key.setdefault(node["answer_key"], []).append(node)
     for key, nodes in by_key.items():
+        if key in block["no_rule_applies"]:
+            continue  # listed once, under Uncertainties
         first = nodes[0]
         heading = f"{LABELS.get(key, key)}: {_words(first['answer'])}"
         if first["basis"] == "facts":
@@ -271,7 +278,7 @@ def _uncertainties(report: dict[str, Any], regimes: list[str]) -> list[Block]:
                 )
                 items.append(f"{label}: unsettled law — {why}")
         items.extend(
-            f"{REGIME_TITLES[regime]} — {LABELS.get(key, key)}: no rule applies (nothing to decide here)"
+            f"{REGIME_TITLES[regime]} — {LABELS.get(key, key)}: {NOT_ARISING}"
             for key in block["no_rule_applies"]
         )
     return [("h2", "Uncertainties"), ("ul", items)]
