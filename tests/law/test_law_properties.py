@@ -15,13 +15,14 @@ from distillgov.law.rulebook import shipped_library
 
 AS_OF = date(2026, 6, 1)
 REGIMES = ("current_us", "proposed")
-GATED = {"p.window_open"}  # no value unless the compulsory licence applies
+# No value unless the compulsory licence applies / unless the party is a downstream user.
+GATED = {"p.window_open", "ts.downstream_knowledge"}
 CONDITION_FAILURES = {
     "transparency": ("obligations.transparency_disclosure", "not_filed"),
     "privacy": ("obligations.privacy_safeguards", False),
     "safety": ("obligations.safety_evaluation", False),
 }
-examples = settings(max_examples=150, deadline=None)
+examples = settings(max_examples=100, deadline=None)
 
 
 def _evaluator(facts: Facts):  # type: ignore[no-untyped-def]
