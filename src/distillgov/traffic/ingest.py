@@ -20,8 +20,9 @@ import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,10 @@ class FileReport:
     rows_rejected: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    hashing: Future[str] | None = field(default=None, repr=False, compare=False)
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "hashing"}
 
 
 @dataclass
@@ -203,8 +208,17 @@ class _Ingest:
             return load_mapping(OTEL_MAPPING)
         return self.options.mapping
 
-    def file(self, path: Path, report: FileReport, progress: Callable[[int], None]) -> None:
+    def file(
+        self,
+        path: Path,
+        report: FileReport,
+        progress: Callable[[int], None],
+        hash_file: Callable[[], Future[str]],
+    ) -> None:
+        """Ingest one file; `hash_file` starts its sha256 once the file is known to be readable."""
         source = open_source(path, self.options.format)
+        report.size = path.stat().st_size
+        report.hashing = hash_file()
         report.format, report.compression = source.format.value, source.compression.value
         mapping = self._mapping(source)
         report.mapping = mapping.name
@@ -272,14 +286,11 @@ def ingest(
             run = _Ingest(options, ingest_id, staging, quarantine)
             reports = list(problems)
             with ThreadPoolExecutor(max_workers=1) as hasher:
-                digests: dict[str, Future[str]] = {}
                 for path in paths:
                     report = FileReport(str(path))
                     reports.append(report)
                     try:
-                        report.size = path.stat().st_size
-                        digests[report.path] = hasher.submit(sha256_file, path)
-                        run.file(path, report, advance)
+                        run.file(path, report, advance, partial(hasher.submit, sha256_file, path))
                     except (UnreadableFileError, OSError) as error:
                         report.error = getattr(error, "problem", None) or str(error)
                 staged = run.writer.close()
@@ -288,8 +299,8 @@ def ingest(
                 )
                 remove_duplicates(duplicates, quarantine)
                 for report in reports:
-                    future = digests.get(report.path)
-                    report.sha256 = future.result() if future and future.exception() is None else None
+                    if report.hashing is not None:
+                        report.sha256 = report.hashing.result()
         except BaseException:
             quarantine.close()
             shutil.rmtree(staging, ignore_errors=True)
@@ -338,7 +349,7 @@ def _write_manifest(
         "pseudonymization": {"key_fingerprint": settings.key_fingerprint}
         if settings.key_fingerprint
         else None,
-        "inputs": [asdict(f) for f in result.files],
+        "inputs": [f.manifest_entry() for f in result.files],
         "counts": {
             "rows_read": result.rows_read,
             "rows_stored": result.rows_stored,

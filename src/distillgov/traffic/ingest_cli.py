@@ -54,6 +54,11 @@ def _console(quiet: bool) -> Console:
     return Console(stderr=True, quiet=quiet)
 
 
+def _error(message: str) -> None:
+    """Errors go to stderr unwrapped, so that file names and paths stay whole."""
+    typer.echo(f"error: {message}", err=True)
+
+
 def _progress(console: Console, quiet: bool) -> Progress:
     return Progress(
         TextColumn("[bold]ingest"),
@@ -134,9 +139,7 @@ def ingest_command(
     try:
         chosen = load_mapping(mapping) if mapping else CANONICAL
         if pseudonymize and pseudonymize.exists() and not key_is_private(pseudonymize):
-            console.print(
-                f"[yellow]warning:[/] key file {pseudonymize} is readable by other users; chmod 600 it"
-            )
+            typer.echo(f"warning: key file {pseudonymize} is readable by other users; chmod 600 it", err=True)
         options = IngestOptions(
             store=out,
             format=None if format is FormatChoice.AUTO else Format(format.value),
@@ -152,16 +155,16 @@ def ingest_command(
             task = progress.add_task("ingest", total=total)
             result = ingest(sources, options, lambda n: progress.advance(task, n))
     except (MappingError, KeyFileError, StoreError) as error:
-        Console(stderr=True).print(f"[red]error:[/] {error}")
+        _error(str(error))
         raise typer.Exit(EXIT_FAILED) from None
     _summary(result, Console(quiet=quiet))
     for report in result.failed_files:
-        Console(stderr=True).print(f"[red]error:[/] {report.path}: {report.error}")
+        _error(f"{report.path}: {report.error}")
     if result.failed_files:
         raise typer.Exit(EXIT_FAILED)
     if result.reject_rate > max_reject_rate:
-        Console(stderr=True).print(
-            f"[red]error:[/] {result.rows_rejected:,} of {result.rows_read:,} rows rejected "
+        _error(
+            f"{result.rows_rejected:,} of {result.rows_read:,} rows rejected "
             f"({result.reject_rate:.2%} > --max-reject-rate {max_reject_rate:.2%}); see {result.quarantine}"
         )
         raise typer.Exit(EXIT_REJECTS)
@@ -175,7 +178,7 @@ def keygen_command(
     try:
         fingerprint = generate_key(keyfile, overwrite=force)
     except KeyFileError as error:
-        Console(stderr=True).print(f"[red]error:[/] {error}")
+        _error(str(error))
         raise typer.Exit(EXIT_FAILED) from None
     typer.echo(f"wrote {keyfile} (fingerprint {fingerprint})")
     typer.echo("Keep it secret and keep it: pseudonyms made under another key will not match.")
@@ -226,7 +229,7 @@ def store_info_command(
     try:
         summary = store_summary(store)
     except StoreError as error:
-        Console(stderr=True).print(f"[red]error:[/] {error}")
+        _error(str(error))
         raise typer.Exit(EXIT_FAILED) from None
     if as_json:
         typer.echo(json.dumps(summary, indent=2))

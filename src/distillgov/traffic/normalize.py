@@ -142,7 +142,7 @@ def _timestamp_layers(spec: ExchangeField, source: Expr, naive_utc: bool) -> Lay
             f"WHEN 'decimal' THEN {_epoch_us(f'TRY_CAST({t} AS DOUBLE)', False)} END"
         )
         tz = (
-            f"CASE {k} WHEN 'zoned' THEN TRY_CAST({t} AS TIMESTAMPTZ) "
+            f"CASE {k} WHEN 'zoned' THEN TRY_CAST(regexp_replace({t}, 'z$', 'Z') AS TIMESTAMPTZ) "
             f"WHEN 'other' THEN CAST(TRY_CAST({t} AS TIMESTAMP) AS TIMESTAMPTZ) END"
         )
         z = _column("z", spec)

@@ -117,7 +117,7 @@ class Pseudonymizer:
         return f"{network_part.hex()[:_PART_HEX]}.{address_part.hex()[:_PART_HEX]}"
 
     def _column(self, field: str, column: pa.ChunkedArray[Any]) -> pa.Array[Any]:
-        encoded = cast(pa.DictionaryArray[Any, Any], pc.dictionary_encode(column.combine_chunks()))
+        encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(column.combine_chunks()))
         cache = self._cache[field]
         if len(cache) > _CACHE_LIMIT:
             cache.clear()

@@ -115,8 +115,10 @@ class CsvReader:
             )
         except pa.ArrowInvalid:
             return None
-        starts = _line_starts(block.data)[: block.line_count]
-        lengths = np.append(starts[1:] - 1, len(block.data))[: block.line_count] - starts
+        every_start = _line_starts(block.data)
+        ends = np.append(every_start[1:] - 1, len(block.data))  # line ends, without the newline
+        starts = every_start[: block.line_count]
+        lengths = ends[: block.line_count] - starts
         data = np.frombuffer(block.data, dtype=np.uint8)
         # A line holding only "\r" is an empty line of a CRLF file.
         only_cr = (lengths == 1) & (data[np.minimum(starts, max(len(data) - 1, 0))] == 0x0D)
