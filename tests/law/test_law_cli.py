@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.law.scenarios import load
 from typer.testing import CliRunner
 
 from distillgov.cli import app
 from distillgov.law.rulebook import shipped_library
 from distillgov.provenance import sha256_file
+
+from .scenarios import load
 
 runner = CliRunner()
 TRI = {"likely", "unlikely", "uncertain"}

@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("clingo", reason="clingo is an optional test dependency: .venv/bin/pip install clingo")
 
-from tests.law.clingo_check import possible_outcomes
-from tests.law.scenarios import load, names
+from .clingo_check import possible_outcomes
+from .scenarios import load, names
 
 
 @pytest.mark.parametrize("name", names())

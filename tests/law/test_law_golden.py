@@ -14,9 +14,10 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.law.scenarios import load
 
 from distillgov.law.memo import render
+
+from .scenarios import load
 
 GOLDEN = Path(__file__).parent / "golden"
 SCENARIOS = (

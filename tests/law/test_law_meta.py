@@ -6,7 +6,6 @@ import re
 from functools import cache
 from pathlib import Path
 
-from tests.law.scenarios import applied, load, names
 from typer.testing import CliRunner
 
 from distillgov.cli import app
@@ -15,6 +14,8 @@ from distillgov.law.assess import ANSWERS, report
 from distillgov.law.clauses import clauses
 from distillgov.law.params import load_parameters
 from distillgov.law.rulebook import PLACEHOLDER, predicates_read, shipped_library
+
+from .scenarios import applied, load, names
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "law.md"

@@ -6,12 +6,13 @@ from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.law.strategies import full_facts, partial_facts
 
 from distillgov.law.assess import answer_predicates, report, run
 from distillgov.law.engine import CONFLICT, NO_VALUE
 from distillgov.law.facts import UNKNOWN, Facts
 from distillgov.law.rulebook import shipped_library
+
+from .strategies import full_facts, partial_facts
 
 AS_OF = date(2026, 6, 1)
 REGIMES = ("current_us", "proposed")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.law.scenarios import applied, load, lookup, names
 
 from distillgov.law.assess import report
+
+from .scenarios import applied, load, lookup, names
 
 REGIMES = ("current_us", "proposed")
 
