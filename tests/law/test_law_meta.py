@@ -61,6 +61,14 @@ def test_every_parameter_is_used() -> None:
     assert set(load_parameters().parameters) == used
 
 
+def test_every_rule_that_reads_a_parameter_shows_it_in_its_sentence() -> None:
+    """So that an UNSOURCED value is flagged in every justification that relies on it."""
+    for rule in shipped_library().rules.values():
+        read = {n.name for n in expr.walk(rule.condition) if isinstance(n, expr.Param)}
+        shown = {p[6:] for p in PLACEHOLDER.findall(rule.template) if p.startswith("param:")}
+        assert read <= shown, rule.id
+
+
 def test_every_predicate_feeds_a_reported_answer() -> None:
     library = shipped_library()
     reachable: set[str] = set()
