@@ -85,12 +85,12 @@ def test_split_by_day_writes_one_file_per_utc_day(tmp_path: Path) -> None:
         days = {t.date().isoformat() for t in table.column("timestamp").to_pylist()}
         assert days == {path.stem}
     assert total == 3_000
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "scenario.json").read_text())
     assert sum(f["rows"] for f in manifest["files"]) == 3_000
 
 
 def test_same_seed_same_bytes_other_seed_other_rows(tmp_path: Path) -> None:
-    for fmt in ("parquet", "jsonl.gz"):
+    for fmt in ("parquet", "jsonl.gz", "jsonl.zst"):
         first, second, third = (tmp_path / f"{fmt}-{i}" for i in range(3))
         _run(first, format=fmt)
         _run(second, format=fmt)
@@ -98,7 +98,7 @@ def test_same_seed_same_bytes_other_seed_other_rows(tmp_path: Path) -> None:
         name = f"exchanges.{fmt}"
         assert sha256_file(first / name) == sha256_file(second / name)
         assert sha256_file(first / "labels.parquet") == sha256_file(second / "labels.parquet")
-        assert (first / "manifest.json").read_text() == (second / "manifest.json").read_text()
+        assert (first / "scenario.json").read_text() == (second / "scenario.json").read_text()
         assert sha256_file(first / name) != sha256_file(third / name)
 
 
@@ -154,7 +154,7 @@ def test_labels_cover_every_account_once(tmp_path: Path) -> None:
     assert ids == sorted(ids)
     for label in labels:
         assert (label["campaign_id"] is not None) == label["population"].startswith("campaign_")
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "scenario.json").read_text())
     assert sum(manifest["rows_by_population"].values()) == 20_000
     assert manifest["seed"] == 3 and manifest["scenario"] == "default"
     assert manifest["tool"]["name"] == "distillgov"
@@ -166,7 +166,7 @@ def test_labels_cover_every_account_once(tmp_path: Path) -> None:
 def test_every_scenario_runs_and_scales(tmp_path: Path) -> None:
     for name, scenario in SCENARIOS.items():
         _run(tmp_path / name, rows=2_000, scenario=name)
-        manifest = json.loads((tmp_path / name / "manifest.json").read_text())
+        manifest = json.loads((tmp_path / name / "scenario.json").read_text())
         assert manifest["rows"] == 2_000
         labels = set(pq.read_table(tmp_path / name / "labels.parquet").column("population").to_pylist())
         assert labels == {PRESETS[preset].label for preset, _ in scenario.mix}

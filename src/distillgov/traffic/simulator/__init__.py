@@ -1,7 +1,7 @@
 """The traffic simulator: labelled synthetic API traffic with distillation campaigns hidden in it.
 
 `simulate(SimulationConfig(...))` writes the exchanges (canonical schema), `labels.parquet`
-and `manifest.json`; `SCENARIOS` names the population mixes. See docs/simulator.md.
+and `scenario.json`; `SCENARIOS` names the population mixes. See docs/simulator.md.
 """
 
 from distillgov.traffic.simulator.engine import SimulationConfig, SimulationResult, simulate

@@ -196,7 +196,7 @@ class _Output:
 
 
 def simulate(config: SimulationConfig, reporter: Reporter | None = None) -> SimulationResult:
-    """Write exchanges, labels.parquet, manifest.json (and corruptions.parquet) under `config.out`."""
+    """Write exchanges, labels.parquet, scenario.json (and corruptions.parquet) under `config.out`."""
     if config.format not in FORMATS:
         raise ValueError(f"unknown format {config.format!r}; choose from {', '.join(FORMATS)}")
     if not 0.0 <= config.corrupt_rate < 1.0:
@@ -235,7 +235,7 @@ def simulate(config: SimulationConfig, reporter: Reporter | None = None) -> Simu
         "human_turns": int(pool.chat_turns.sum()),
     }
     document = manifest(plan, config.parameters(), output.files, config.out, prompt_source, corruptions)
-    manifest_path = config.out / "manifest.json"
+    manifest_path = config.out / "scenario.json"
     write_manifest(document, manifest_path)
     return SimulationResult(
         files=[path for path, _ in output.files],
