@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -151,9 +151,7 @@ class _Output:
     def _name(self, day: int) -> Path:
         if not self.config.split_by_day:
             return self.config.out / f"{EXCHANGES}.{self.format.name}"
-        when = datetime.fromtimestamp(self.plan.window.start_us / 1e6, tz=UTC).date() + (
-            day * (date.resolution)
-        )
+        when = self.config.start + timedelta(days=day)
         return self.config.out / EXCHANGES / f"{when.isoformat()}.{self.format.name}"
 
     def _rendered(self, slices: Iterator[tuple[int, pa.RecordBatch]], path: Path) -> Iterator[pa.RecordBatch]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -165,7 +166,6 @@ class _Planner:
     space: AddressSpace
     user_agents: tuple[str, ...]
     ua_family_offset: dict[str, tuple[int, int]]
-    accounts: int = 0
     orgs: int = 0
     cards: int = 0
     keys: int = 0
@@ -373,33 +373,8 @@ class _Planner:
         ip_offset, ip_count = self._networks(spec, group_local, n_groups, rng)
         ua_offset, ua_count = self._agents(spec, behavior, group_local, n_groups, rng)
 
-        template = np.full(n, -1, dtype=np.int32)
-        item_start = np.zeros(n, dtype=np.int32)
-        items = np.zeros(n, dtype=np.int32)
-        max_tokens = np.zeros(n, dtype=np.int32)
-        model = np.zeros(n, dtype=np.int8)
-        cron = np.zeros(n, dtype=np.int64)
-        for b, beh in enumerate(spec.behaviors):
-            mask = np.flatnonzero(behavior == b)
-            k = len(mask)
-            max_tokens[mask] = _categorical(rng, beh.max_tokens, k)
-            tiers = np.array(beh.models.weights)
-            model[mask] = rng.choice(MODEL_TIERS, size=k, p=tiers / tiers.sum())
-            content = beh.content
-            if content.per_account:
-                template[mask] = self._templates(content.families, rng, k)
-            if content.mode is ContentMode.BENCHMARK:
-                runs = window.days + (1 if window.release_us is not None else 0)
-                need = np.ceil(account_rows[mask] / (MODEL_TIERS * runs)).astype(np.int64)
-                lo, hi = content.benchmark_items
-                items[mask] = np.clip(need, lo, min(hi, BENCHMARK_ITEMS))
-                item_start[mask] = rng.integers(0, BENCHMARK_ITEMS - items[mask] + 1)
-            if isinstance(beh.timing, Nightly):
-                first, last = beh.timing.hours_utc
-                cron[mask] = ((first + (last - first) * rng.random(k)) * HOUR_US).astype(np.int64)
-
+        settings = self._settings(spec, behavior, account_rows, rng)
         self.groups += n_groups
-        self.accounts += n
         return {
             "population": np.full(n, index, dtype=np.int16),
             "behavior": (behavior_base + behavior).astype(np.int16),
@@ -416,16 +391,42 @@ class _Planner:
             "ua_count": ua_count,
             "ip_offset": ip_offset.astype(np.int64),
             "ip_count": ip_count.astype(np.int32),
-            "template": template,
-            "item_start": item_start,
-            "items": items,
-            "max_tokens": max_tokens,
-            "model": model,
-            "cron_us": cron,
+            **settings,
         }
 
-    def _templates(self, families: tuple[tuple[str, float], ...], rng: np.random.Generator, size: int) -> I32:
-        return template_sampler(self.templates, families)(rng, size)
+    def _settings(
+        self, spec: PopulationSpec, behavior: I64, account_rows: I64, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        """Per-account client settings: max_tokens, pinned model and template, benchmark subset, cron time."""
+        n, window = len(behavior), self.window
+        out: dict[str, npt.NDArray[Any]] = {
+            "template": np.full(n, -1, dtype=np.int32),
+            "item_start": np.zeros(n, dtype=np.int32),
+            "items": np.zeros(n, dtype=np.int32),
+            "max_tokens": np.zeros(n, dtype=np.int32),
+            "model": np.zeros(n, dtype=np.int8),
+            "cron_us": np.zeros(n, dtype=np.int64),
+        }
+        for b, beh in enumerate(spec.behaviors):
+            mask = np.flatnonzero(behavior == b)
+            k = len(mask)
+            out["max_tokens"][mask] = _categorical(rng, beh.max_tokens, k)
+            tiers = np.array(beh.models.weights)
+            out["model"][mask] = rng.choice(MODEL_TIERS, size=k, p=tiers / tiers.sum())
+            content = beh.content
+            if content.per_account:
+                out["template"][mask] = template_sampler(self.templates, content.families)(rng, k)
+            if content.mode is ContentMode.BENCHMARK:
+                # Enough items that the window's runs (one a night plus the release run) hold the rows.
+                runs = window.days + (1 if window.release_us is not None else 0)
+                need = np.ceil(account_rows[mask] / (MODEL_TIERS * runs)).astype(np.int64)
+                lo, hi = content.benchmark_items
+                out["items"][mask] = np.clip(need, lo, min(hi, BENCHMARK_ITEMS))
+                out["item_start"][mask] = rng.integers(0, BENCHMARK_ITEMS - out["items"][mask] + 1)
+            if isinstance(beh.timing, Nightly):
+                first, last = beh.timing.hours_utc
+                out["cron_us"][mask] = ((first + (last - first) * rng.random(k)) * HOUR_US).astype(np.int64)
+        return out
 
     def groups_table(self) -> Groups:
         counts = np.array([len(w) for w in self.group_waves], dtype=np.int64)

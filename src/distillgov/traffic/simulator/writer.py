@@ -33,9 +33,10 @@ import zstandard
 
 from distillgov.traffic.simulator.arrowops import join
 
-GZIP_LEVEL = 6
+GZIP_LEVEL = 1  # ~3.5x faster than -6 here for ~20% larger files; this is test data, not an archive
 ZSTD_LEVEL = 3
 _GZIP_MEMBER_BYTES = 8 << 20
+_JSON_ROWS = 16_384
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,13 @@ class ParallelGzip:
             self._target.write(self._pending.popleft().result())
 
     def write(self, data: bytes, /) -> int:
-        self._buffer += data
-        if len(self._buffer) >= _GZIP_MEMBER_BYTES:
-            self._submit()
+        view = memoryview(data)
+        while view:  # fixed-size members keep the work even and the memory in flight small
+            room = _GZIP_MEMBER_BYTES - len(self._buffer)
+            self._buffer += view[:room]
+            view = view[room:]
+            if len(self._buffer) >= _GZIP_MEMBER_BYTES:
+                self._submit()
         return len(data)
 
     def __enter__(self) -> ParallelGzip:
@@ -146,6 +151,13 @@ def _json_lines(con: duckdb.DuckDBPyConnection, batch: pa.RecordBatch) -> bytes:
     return data.slice(int(bounds[0]), int(bounds[-1] - bounds[0])).to_pybytes()
 
 
+def _pieces(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Batches cut to `_JSON_ROWS`: each encoded piece is copied a few times on its way to disk."""
+    for batch in batches:
+        for start in range(0, batch.num_rows, _JSON_ROWS):
+            yield batch.slice(start, _JSON_ROWS)
+
+
 def _write_json(
     con: duckdb.DuckDBPyConnection, path: Path, fmt: OutputFormat, batches: Iterator[pa.RecordBatch]
 ) -> None:
@@ -153,15 +165,15 @@ def _write_json(
         if fmt.compression == "zstd":
             compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=-1)
             with compressor.stream_writer(raw, closefd=False) as sink:
-                for batch in batches:
-                    sink.write(_json_lines(con, batch))
+                for piece in _pieces(batches):
+                    sink.write(_json_lines(con, piece))
         elif fmt.compression == "gzip":
             with ParallelGzip(raw) as gz:
-                for batch in batches:
-                    gz.write(_json_lines(con, batch))
+                for piece in _pieces(batches):
+                    gz.write(_json_lines(con, piece))
         else:
-            for batch in batches:
-                raw.write(_json_lines(con, batch))
+            for piece in _pieces(batches):
+                raw.write(_json_lines(con, piece))
 
 
 def write_file(
