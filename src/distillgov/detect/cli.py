@@ -1,0 +1,90 @@
+"""`distillgov detect`: score accounts, link campaigns, write findings (and an HTML report).
+
+    distillgov detect STORE_OR_FILES... --out findings.json [--report findings.html]
+
+`detect` is a command group whose default command is the scan, so that `distillgov detect
+STORE --out f.json` works while further sub-commands keep their own names.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from distillgov.detect.engines import ENGINES, Engine, InputError
+from distillgov.detect.parameters import PROMPT_DISPLAYS, DetectParameters
+
+DEFAULT_COMMAND = "scan"
+
+
+class _DefaultCommandGroup(TyperGroup):
+    """A group that runs `scan` when the first argument names no sub-command."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [DEFAULT_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+
+detect_app = typer.Typer(
+    cls=_DefaultCommandGroup,
+    help="Find distillation campaigns: score every account, link swarms, write findings.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `detect` to the main command."""
+    app.add_typer(detect_app, name="detect")
+
+
+@detect_app.command(DEFAULT_COMMAND)
+def scan(
+    inputs: list[Path] = typer.Argument(..., help="A store folder, Parquet files or folders of them."),
+    out: Path = typer.Option(..., "--out", help="Where to write findings.json."),
+    engine: str = typer.Option("duckdb", "--engine", help=f"One of {', '.join(ENGINES)}."),
+    target_fpr: float = typer.Option(0.001, "--target-fpr", help="Share of accounts the threshold aims at."),
+    baseline_percentile: float = typer.Option(99.0, "--baseline-percentile"),
+    min_requests: int = typer.Option(10, "--min-requests", help="Accounts with fewer are not assessed."),
+    prompt_display: str = typer.Option(
+        "hashed", "--prompt-display", help=f"Sample prompts in findings: {', '.join(PROMPT_DISPLAYS)}."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+) -> None:
+    """Score every account and write findings."""
+    from distillgov.detect.findings import build_findings
+    from distillgov.detect.pipeline import detect
+
+    console = Console(stderr=True, quiet=quiet)
+    try:
+        params = DetectParameters(
+            target_fpr=target_fpr,
+            baseline_percentile=baseline_percentile,
+            min_requests=min_requests,
+            prompt_display=prompt_display,
+        )
+        with console.status("detecting") as status:
+            analysis, inputs_read = detect(
+                inputs, params, engine=Engine(engine), progress=lambda msg: status.update(msg)
+            )
+    except (InputError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)  # shown even with --quiet
+        raise typer.Exit(2) from None
+    findings = build_findings(analysis, [i.as_dict() for i in inputs_read], {"engine": engine})
+    _write_json(out, findings)
+    summary = findings["summary"]
+    console.print(
+        f"{summary['accounts']:,} accounts, {summary['flagged']:,} flagged in "
+        f"{summary['campaigns']:,} campaign(s) -> {out}",
+        highlight=False,
+    )
+
+
+def _write_json(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

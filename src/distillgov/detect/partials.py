@@ -1,0 +1,87 @@
+"""Partial aggregates: what the engine returns, what `--state` keeps, and how two of them merge.
+
+A `Partials` holds the five tables of `features.py` as Arrow tables. Full runs compute them in
+one go; incremental runs merge the stored ones with those of the new logs (`merge`), which is
+exact because every column is a sum, count, minimum or maximum keyed by account and day, hour
+or prompt. The per-account feature table is then derived from merged partials (`reduce.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from distillgov.detect import features
+from distillgov.detect.engines import OPTIONAL_COLUMNS, Engine, Source
+
+TABLES = ("day", "hour", "prompt", "links", "sample")
+
+
+@dataclass
+class Partials:
+    """Per-account partial aggregates as Arrow tables, plus non-null counts of optional columns."""
+
+    day: pa.Table
+    hour: pa.Table
+    prompt: pa.Table
+    links: pa.Table
+    sample: pa.Table
+    presence: dict[str, int]
+
+    def table(self, name: str) -> pa.Table:
+        table: pa.Table = getattr(self, name)
+        return table
+
+
+def compute(
+    engine: Engine, source: Source, sample_per_account: int = features.SAMPLE_PER_ACCOUNT
+) -> Partials:
+    """Run every aggregate of `features.py` on the engine."""
+    rows = features.prepare(source.table)
+    counts = engine.to_arrow(features.column_presence(rows, OPTIONAL_COLUMNS)).to_pylist()[0]
+    return Partials(
+        day=engine.to_arrow(features.account_day(rows)),
+        hour=engine.to_arrow(features.account_hour(rows)),
+        prompt=engine.to_arrow(features.account_prompt(rows)),
+        links=engine.to_arrow(features.account_links(rows)),
+        sample=engine.to_arrow(features.prompt_sample(rows, sample_per_account)),
+        presence={k: int(v or 0) for k, v in counts.items()},
+    )
+
+
+_MERGE_SQL = {
+    "day": """SELECT account_id, day, sum(requests) AS requests, sum(output_tokens) AS output_tokens,
+                sum(output_n) AS output_n, sum(max_tokens) AS max_tokens, sum(max_tokens_n) AS max_tokens_n,
+                sum(continues) AS continues, sum(turn_n) AS turn_n, sum(text_n) AS text_n,
+                sum(failed) AS failed, sum(status_n) AS status_n, sum(gap_n) AS gap_n,
+                sum(gap_sum) AS gap_sum, sum(gap_sumsq) AS gap_sumsq,
+                min(first_seen) AS first_seen, max(last_seen) AS last_seen
+              FROM u GROUP BY ALL""",
+    "hour": """SELECT account_id, hour, sum(requests) AS requests, sum(output_tokens) AS output_tokens,
+                 max(peak_minute) AS peak_minute FROM u GROUP BY ALL""",
+    "prompt": """SELECT account_id, prompt_key, sum(n) AS n, min(first_day) AS first_day,
+                   max(last_day) AS last_day FROM u GROUP BY ALL""",
+    "links": "SELECT DISTINCT account_id, kind, value FROM u",
+}
+
+
+def merge(old: Partials, new: Partials, sample_per_account: int = features.SAMPLE_PER_ACCOUNT) -> Partials:
+    """The partials of old and new exchanges together, as if computed in one run."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    merged: dict[str, pa.Table] = {}
+    for name in TABLES:
+        u = pa.concat_tables([old.table(name), new.table(name).cast(old.table(name).schema)])
+        con.register("u", u)
+        if name == "sample":
+            sql = f"""SELECT * EXCLUDE (r) FROM (SELECT *, row_number() OVER (
+                        PARTITION BY account_id ORDER BY request_id) AS r FROM (SELECT DISTINCT * FROM u))
+                      WHERE r <= {int(sample_per_account)}"""
+        else:
+            sql = _MERGE_SQL[name]
+        merged[name] = con.sql(sql).to_arrow_table().cast(old.table(name).schema)
+        con.unregister("u")
+    presence = {k: old.presence.get(k, 0) + new.presence.get(k, 0) for k in {*old.presence, *new.presence}}
+    return Partials(**merged, presence=presence)

@@ -1,0 +1,101 @@
+"""The detection run end to end: partials → features → baselines → linkage → scores → findings.
+
+`detect(paths)` is the library entry point the CLI, the benchmarks and the tests call. The
+engine-dependent part ends with `partials.compute`; `analyse(partials, ...)` is shared by
+full, incremental and Spark runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from distillgov.detect import partials as partials_mod
+from distillgov.detect.baselines import Baseline, compute_baselines
+from distillgov.detect.engines import OPTIONAL_COLUMNS, Engine, InputFile
+from distillgov.detect.features import LINK_KINDS
+from distillgov.detect.linkage import Linkage, link_communities, template_links
+from distillgov.detect.parameters import DetectParameters
+from distillgov.detect.partials import Partials
+from distillgov.detect.reduce import account_features
+from distillgov.detect.scoring import Scores, decide, evidence
+from distillgov.detect.signals import SIGNALS, Family, computable
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Analysis:
+    """Everything a finding, report or benchmark needs, aligned by account index."""
+
+    features: dict[str, np.ndarray]
+    baselines: dict[str, Baseline]
+    not_computed: dict[str, str]
+    linkage: Linkage
+    scores: Scores
+    partials: Partials
+    params: DetectParameters
+    absent: set[str]
+
+    def index_of(self) -> dict[str, int]:
+        return {a: i for i, a in enumerate(self.features["account_id"].tolist())}
+
+
+def effective_absent(absent: set[str], presence: dict[str, int]) -> set[str]:
+    """Columns missing from the input or present without a single value."""
+    return set(absent) | {c for c in OPTIONAL_COLUMNS if presence.get(c, 0) == 0}
+
+
+def analyse(partials: Partials, absent: set[str], params: DetectParameters) -> Analysis:
+    """Score every account from merged partial aggregates."""
+    absent = effective_absent(absent, partials.presence)
+    features = account_features(partials)
+    not_computed = {s.name: why for s in SIGNALS if (why := computable(s, absent)) is not None}
+    baselines = compute_baselines(features, params.baseline_percentile, params.min_requests)
+    strengths, families, discount, assessed = evidence(features, baselines, not_computed, params)
+    candidates_mask = families[Family.SHAPE] * discount > 0
+    accounts = features["account_id"]
+    candidates = set(accounts[candidates_mask].tolist())
+    links = pa.concat_tables([partials.links, template_links(partials.sample)])
+    absent_kinds = {k for k in LINK_KINDS if _link_column(k) in absent}
+    linkage = link_communities(links, candidates, params.max_link_group, absent_kinds)
+    community = np.asarray([linkage.community_of.get(a, -1) for a in accounts.tolist()], dtype=np.int64)
+    scores = decide(strengths, families, discount, assessed, community, params)
+    return Analysis(features, baselines, not_computed, linkage, scores, partials, params, absent)
+
+
+def _link_column(kind: str) -> str:
+    return {"subnet": "client_ip", "created_hour": "account_created_at"}.get(kind, kind)
+
+
+def detect(
+    paths: Sequence[Path],
+    params: DetectParameters | None = None,
+    *,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+) -> tuple[Analysis, list[InputFile]]:
+    """Read the inputs on an engine and analyse them."""
+    params = params or DetectParameters()
+    engine = engine or Engine()
+    report = progress or (lambda _msg: None)
+    report("reading inputs")
+    source = engine.read(paths)
+    report("aggregating exchanges per account")
+    partials = partials_mod.compute(engine, source, params.sample_per_account)
+    report("scoring accounts and linking campaigns")
+    return analyse(partials, source.absent, params), source.inputs
+
+
+def summary(analysis: Analysis) -> dict[str, Any]:
+    """Counts for the command line."""
+    return {
+        "accounts": len(analysis.features["account_id"]),
+        "flagged": int(analysis.scores.flagged.sum()),
+        "threshold": analysis.scores.threshold,
+    }

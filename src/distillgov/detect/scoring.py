@@ -1,0 +1,153 @@
+"""Unsupervised, auditable scoring: signal strengths, families, the validation defense, the threshold.
+
+1. Each signal's *strength* in [0, 1] says how far the account is beyond its benign baseline:
+   a ratio signal grows with log(value / baseline) and is full at `saturation` times the
+   baseline; a share signal is the part of the headroom (1 - baseline) it uses. At or below the
+   baseline the strength is 0: the account does nothing the benign high percentile does not.
+2. A family's strength is the mean of its two strongest signals: one signal a little over its
+   percentile happens to some benign account in every large population; two corroborating
+   ones of the same family rarely do.
+3. The validation defense multiplies harvesting evidence by (1 - replay share): replaying a
+   fixed prompt set yields no new training data.
+4. Harvesting is conjunctive: it has harvesting *shape* AND either per-account *scale* beyond
+   people or *coordination* (community peers with the same shape). Automation alone (scale
+   without shape) and linkage alone (enterprises) never suffice:
+       score = min(shape, max(scale, coordination)) x (1 - replay share)
+5. The flag threshold comes from the traffic: the smallest score t whose estimated false-positive
+   rate, P(shape >= t) x P(max(scale, coordination) >= t) over all assessed accounts, is at most
+   `target_fpr`, and never below `min_score` (materiality: a family strength of 0.25 is two
+   signals at 1.41x their baselines, or one at 2x). The product assumes the two sides are
+   independent among benign accounts (documented in docs/detect.md); measuring the marginals on
+   all accounts, campaigns included, overstates them and errs on the cautious side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from distillgov.detect.baselines import Baseline
+from distillgov.detect.parameters import DetectParameters
+from distillgov.detect.signals import SIGNALS, Family, Kind, Signal
+
+CORROBORATING = 2  # signals of one family averaged into its strength
+
+
+def strength(signal: Signal, values: np.ndarray, baseline: Baseline, saturation: float) -> np.ndarray:
+    """How far beyond the baseline each value lies, in [0, 1] (0 where not computed)."""
+    b = baseline.value
+    finite = np.isfinite(values)
+    out = np.zeros(len(values))
+    if not np.isfinite(b):
+        return out
+    if signal.kind is Kind.RATIO:
+        if b <= 0:
+            return out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.log(np.where(finite, values, b) / b) / np.log(saturation)
+        clipped: np.ndarray = np.clip(np.nan_to_num(ratio, nan=0.0, neginf=0.0), 0.0, 1.0)
+        return clipped
+    if b >= 1.0:
+        return out  # the benign high percentile already saturates the share: no separation
+    return np.clip((np.where(finite, values, 0.0) - b) / (1.0 - b), 0.0, 1.0)
+
+
+@dataclass
+class Scores:
+    """Per-account strengths and the final decision, aligned with the feature arrays."""
+
+    strengths: dict[str, np.ndarray]
+    families: dict[Family, np.ndarray]
+    discount: np.ndarray
+    assessed: np.ndarray
+    shape: np.ndarray  # discounted
+    scale: np.ndarray  # discounted
+    coordination: np.ndarray
+    score: np.ndarray
+    threshold: float
+    estimated_fpr: float
+    flagged: np.ndarray
+
+
+def evidence(
+    features: dict[str, np.ndarray],
+    baselines: dict[str, Baseline],
+    not_computed: dict[str, str],
+    params: DetectParameters,
+) -> tuple[dict[str, np.ndarray], dict[Family, np.ndarray], np.ndarray, np.ndarray]:
+    """Signal strengths, family strengths, the validation discount and which accounts are assessed."""
+    assessed = features["requests"] >= params.min_requests
+    strengths: dict[str, np.ndarray] = {}
+    for signal in SIGNALS:
+        if signal.name in not_computed:
+            strengths[signal.name] = np.zeros(len(assessed))
+        else:
+            strengths[signal.name] = (
+                strength(signal, features[signal.name], baselines[signal.name], params.saturation) * assessed
+            )
+    families = {
+        family: corroborated(np.stack([strengths[s.name] for s in SIGNALS if s.family is family]))
+        for family in (Family.SCALE, Family.SHAPE)
+    }
+    replay = features["replay_share"] if "replay_share" not in not_computed else np.zeros(len(assessed))
+    discount = 1.0 - np.clip(np.nan_to_num(replay, nan=0.0), 0.0, 1.0)
+    return strengths, families, discount, assessed
+
+
+def corroborated(stack: np.ndarray, count: int = CORROBORATING) -> np.ndarray:
+    """Mean of the `count` strongest of a family's signal strengths (rows: signals)."""
+    top = np.sort(stack, axis=0)[-count:]
+    mean: np.ndarray = top.mean(axis=0)
+    return mean
+
+
+def coordination_of(shape: np.ndarray, community: np.ndarray) -> np.ndarray:
+    """Mean discounted shape of each account's community peers (0 outside any community)."""
+    out = np.zeros(len(shape))
+    linked = community >= 0
+    if not linked.any():
+        return out
+    ids = community[linked]
+    totals = np.bincount(ids, weights=shape[linked])
+    sizes = np.bincount(ids)
+    peers = sizes[ids] - 1
+    out[linked] = np.where(peers > 0, (totals[ids] - shape[linked]) / np.maximum(peers, 1), 0.0)
+    return out
+
+
+def calibrate(
+    shape: np.ndarray, other: np.ndarray, score: np.ndarray, assessed: np.ndarray, target: float, floor: float
+) -> tuple[float, float]:
+    """Smallest score threshold >= floor whose estimated false-positive rate is <= target."""
+    s, o = np.sort(shape[assessed]), np.sort(other[assessed])
+    n = max(len(s), 1)
+    candidates = np.unique(np.concatenate((score[(score >= floor) & assessed], [floor, 1.0])))
+    for t in candidates:
+        above_shape = (len(s) - np.searchsorted(s, t, side="left")) / n
+        above_other = (len(o) - np.searchsorted(o, t, side="left")) / n
+        fpr = float(above_shape * above_other)
+        if fpr <= target:
+            return float(t), fpr
+    return 1.0, 0.0
+
+
+def decide(
+    strengths: dict[str, np.ndarray],
+    families: dict[Family, np.ndarray],
+    discount: np.ndarray,
+    assessed: np.ndarray,
+    community: np.ndarray,
+    params: DetectParameters,
+) -> Scores:
+    """Combine families, coordination and the validation defense into scores and flags."""
+    shape = families[Family.SHAPE] * discount
+    scale = families[Family.SCALE] * discount
+    coordination = coordination_of(shape, community)
+    other = np.maximum(scale, coordination)
+    score = np.minimum(shape, other) * assessed
+    threshold, fpr = calibrate(shape, other, score, assessed, params.target_fpr, params.min_score)
+    flagged = (score >= threshold) & (score > 0)
+    return Scores(
+        strengths, families, discount, assessed, shape, scale, coordination, score, threshold, fpr, flagged
+    )
