@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from distillgov import __version__, demo_cli
+from distillgov.detect import cli as detect_cli
 from distillgov.law import cli as law_cli
 from distillgov.traffic import ingest_cli, simulate_cli
 
@@ -43,3 +44,4 @@ simulate_cli.register(app)
 ingest_cli.register(app)
 law_cli.register(app)
 demo_cli.register(app)
+detect_cli.register(app)
