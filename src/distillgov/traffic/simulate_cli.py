@@ -112,4 +112,4 @@ def register(app: typer.Typer) -> None:
         if not quiet:
             console.print(_summary(result, time.perf_counter() - began))
             files = f"{len(result.files)} exchange file(s), {result.labels.name}, {result.manifest.name}"
-            console.print(f"wrote {files} to {out}")
+            console.print(f"wrote {files} to {out}", highlight=False)

@@ -200,6 +200,7 @@ def simulate(config: SimulationConfig, reporter: Reporter | None = None) -> Simu
     if not 0.0 <= config.corrupt_rate < 1.0:
         raise ValueError("corrupt rate must be in [0, 1)")
     reporter = reporter or Silent()
+    reporter.stage("planning accounts", None)
     start = datetime(config.start.year, config.start.month, config.start.day, tzinfo=UTC)
     start_us = int(start.timestamp()) * 1_000_000
     plan = make_plan(
