@@ -211,3 +211,10 @@ def test_schema_contract_type_in_text_formats_is_iso_string(tmp_path: Path) -> N
     assert isinstance(row["input_tokens"], int)
     assert isinstance(row["timestamp"], str)
     assert pa.types.is_timestamp(EXCHANGE_SCHEMA.field("timestamp").type)
+
+
+@pytest.mark.parametrize(("rows", "scenario"), [(1, "default"), (3, "swarm"), (9, "mixed-hard")])
+def test_tiny_runs_are_exact(tmp_path: Path, rows: int, scenario: str) -> None:
+    _run(tmp_path, rows=rows, days=1, scenario=scenario, format="jsonl", corrupt_rate=0.3)
+    assert len(_read_text_rows(tmp_path / "exchanges.jsonl")) == rows
+    assert pq.read_table(tmp_path / "labels.parquet").num_rows >= 1

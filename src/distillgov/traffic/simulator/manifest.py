@@ -35,7 +35,10 @@ LABELS_SCHEMA = pa.schema(
 
 def _campaign_mask(plan: Plan) -> np.ndarray:
     group = plan.accounts.group
-    return (group >= 0) & plan.groups.campaign[np.maximum(group, 0)]
+    grouped = group >= 0
+    campaign = np.zeros(len(group), dtype=bool)
+    campaign[grouped] = plan.groups.campaign[group[grouped]]
+    return campaign
 
 
 def labels_table(plan: Plan) -> pa.Table:
