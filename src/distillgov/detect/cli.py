@@ -54,11 +54,16 @@ def scan(
     prompt_display: str = typer.Option(
         "hashed", "--prompt-display", help=f"Sample prompts in findings: {', '.join(PROMPT_DISPLAYS)}."
     ),
+    state: Path | None = typer.Option(
+        None, "--state", help="Keep per-account aggregates here; later runs absorb only new inputs."
+    ),
+    threads: int | None = typer.Option(None, "--threads", help="DuckDB threads (default: all cores)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
     """Score every account and write findings."""
     from distillgov.detect.findings import build_findings
-    from distillgov.detect.pipeline import detect
+    from distillgov.detect.pipeline import detect, detect_incremental
+    from distillgov.detect.state import StateError
 
     console = Console(stderr=True, quiet=quiet)
     try:
@@ -69,10 +74,14 @@ def scan(
             prompt_display=prompt_display,
         )
         with console.status("detecting") as status:
-            analysis, inputs_read = detect(
-                inputs, params, engine=Engine(engine), progress=lambda msg: status.update(msg)
-            )
-    except (InputError, ValueError) as error:
+            runner = Engine(engine, threads=threads)
+            if state is None:
+                analysis, inputs_read = detect(inputs, params, engine=runner, progress=status.update)
+            else:
+                analysis, inputs_read = detect_incremental(
+                    inputs, state, params, engine=runner, progress=status.update
+                )
+    except (InputError, StateError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)  # shown even with --quiet
         raise typer.Exit(2) from None
     findings = build_findings(analysis, [i.as_dict() for i in inputs_read], {"engine": engine})

@@ -126,7 +126,7 @@ def check_columns(files: Sequence[Path]) -> set[str]:
 
 def _null_type(name: str) -> dt.DataType:
     if name == "prompt_minhash":
-        return dt.Array(dt.uint32)
+        return dt.Array(dt.int64)  # Spark has no unsigned types; values are compared as text
     spec = FIELDS_BY_NAME[name]
     return PyArrowType.to_ibis(spec.arrow_type)
 
@@ -154,7 +154,8 @@ class Engine:
             if threads:
                 self.backend.raw_sql(f"SET threads = {int(threads)}")
         else:
-            self.backend = ibis.pyspark.connect(spark_session or local_spark_session())
+            self._spark = spark_session or local_spark_session()
+            self.backend = ibis.pyspark.connect(self._spark)
 
     def read(self, paths: Sequence[Path]) -> Source:
         """The exchanges of all inputs as one table with every column detection reads."""
@@ -162,8 +163,10 @@ class Engine:
         absent = check_columns(files)
         if self.name == "duckdb":
             table = self.backend.read_parquet([str(p) for p in files], union_by_name=True)
-        else:
-            table = self.backend.read_parquet([str(p) for p in files], mergeSchema=True)
+        else:  # Ibis's Spark reader takes one path; the session reads many
+            frame = self._spark.read.option("mergeSchema", "true").parquet(*[str(p) for p in files])
+            frame.createOrReplaceTempView("distillgov_exchanges")
+            table = self.backend.table("distillgov_exchanges")
         return Source(complete_columns(table, absent), describe_inputs(files), absent)
 
     def to_arrow(self, expr: ir.Table) -> Any:
@@ -184,6 +187,6 @@ def local_spark_session(cores: int = 2) -> Any:
         .appName("distillgov-detect")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", str(max(4, cores * 2)))
+        .config("spark.sql.shuffle.partitions", str(cores))  # partials are small: few partitions
         .getOrCreate()
     )

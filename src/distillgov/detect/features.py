@@ -28,7 +28,8 @@ def prepare(t: ir.Table) -> ir.Table:
     return t.mutate(
         day=t.timestamp.truncate("D"),
         minute=t.timestamp.truncate("m"),
-        epoch_s=t.timestamp.epoch_seconds().cast("float64"),
+        # whole seconds: DuckDB's epoch is fractional, Spark's is not; gaps must agree exactly
+        epoch_s=t.timestamp.epoch_seconds().floor().cast("float64"),
         prompt_key=ibis.coalesce(t.prompt, minhash_key),
         continues=(t.turn_index > 0).cast("int64"),
         failed=(~t.status.lower().isin(_OK_STATUS)).cast("int64"),

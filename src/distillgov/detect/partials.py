@@ -35,6 +35,13 @@ class Partials:
         return table
 
 
+def _canonical(table: pa.Table) -> pa.Table:
+    """Engine-neutral column types: every timestamp as UTC microseconds (Spark returns them naive)."""
+    utc = pa.timestamp("us", tz="UTC")
+    fields = [pa.field(f.name, utc) if pa.types.is_timestamp(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields))
+
+
 def compute(
     engine: Engine, source: Source, sample_per_account: int = features.SAMPLE_PER_ACCOUNT
 ) -> Partials:
@@ -42,11 +49,11 @@ def compute(
     rows = features.prepare(source.table)
     counts = engine.to_arrow(features.column_presence(rows, OPTIONAL_COLUMNS)).to_pylist()[0]
     return Partials(
-        day=engine.to_arrow(features.account_day(rows)),
-        hour=engine.to_arrow(features.account_hour(rows)),
-        prompt=engine.to_arrow(features.account_prompt(rows)),
-        links=engine.to_arrow(features.account_links(rows)),
-        sample=engine.to_arrow(features.prompt_sample(rows, sample_per_account)),
+        day=_canonical(engine.to_arrow(features.account_day(rows))),
+        hour=_canonical(engine.to_arrow(features.account_hour(rows))),
+        prompt=_canonical(engine.to_arrow(features.account_prompt(rows))),
+        links=_canonical(engine.to_arrow(features.account_links(rows))),
+        sample=_canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account))),
         presence={k: int(v or 0) for k, v in counts.items()},
     )
 
@@ -67,6 +74,32 @@ _MERGE_SQL = {
 }
 
 
+def _bridging_gaps(con: duckdb.DuckDBPyConnection, old: pa.Table, new: pa.Table) -> pa.Table:
+    """The inter-arrival gap between an account's last old and first new request.
+
+    A full run sees that gap (its window runs over all of an account's requests); separate
+    batches do not, so the merge adds it as a row holding only that gap, on the new batch's
+    first day. Exact when batches arrive in time order, as daily logs do.
+    """
+    con.register("old_day", old)
+    con.register("new_day", new)
+    gaps: pa.Table = con.sql(
+        """WITH o AS (SELECT account_id, max(last_seen) AS last FROM old_day GROUP BY account_id),
+                n AS (SELECT account_id, min(first_seen) AS first FROM new_day GROUP BY account_id),
+                g AS (SELECT account_id, date_trunc('day', first) AS day,
+                             floor(epoch(first)) - floor(epoch(last)) AS gap
+                      FROM o JOIN n USING (account_id) WHERE first > last)
+           SELECT account_id, day, 0 AS requests, 0 AS output_tokens, 0 AS output_n, 0 AS max_tokens,
+                  0 AS max_tokens_n, 0 AS continues, 0 AS turn_n, 0 AS text_n, 0 AS failed, 0 AS status_n,
+                  1 AS gap_n, gap AS gap_sum, gap * gap AS gap_sumsq,
+                  NULL::TIMESTAMPTZ AS first_seen, NULL::TIMESTAMPTZ AS last_seen
+           FROM g"""
+    ).to_arrow_table()
+    con.unregister("old_day")
+    con.unregister("new_day")
+    return gaps.select(new.column_names)
+
+
 def merge(old: Partials, new: Partials, sample_per_account: int = features.SAMPLE_PER_ACCOUNT) -> Partials:
     """The partials of old and new exchanges together, as if computed in one run."""
     con = duckdb.connect()
@@ -74,6 +107,8 @@ def merge(old: Partials, new: Partials, sample_per_account: int = features.SAMPL
     merged: dict[str, pa.Table] = {}
     for name in TABLES:
         u = pa.concat_tables([old.table(name), new.table(name).cast(old.table(name).schema)])
+        if name == "day":
+            u = pa.concat_tables([u, _bridging_gaps(con, old.day, new.day).cast(u.schema)])
         con.register("u", u)
         if name == "sample":
             sql = f"""SELECT * EXCLUDE (r) FROM (SELECT *, row_number() OVER (

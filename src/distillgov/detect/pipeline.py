@@ -10,14 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from distillgov.detect import partials as partials_mod
+from distillgov.detect import state as state_mod
 from distillgov.detect.baselines import Baseline, compute_baselines
-from distillgov.detect.engines import OPTIONAL_COLUMNS, Engine, InputFile
+from distillgov.detect.engines import (
+    OPTIONAL_COLUMNS,
+    Engine,
+    InputError,
+    InputFile,
+    describe_inputs,
+    parquet_files,
+)
 from distillgov.detect.features import LINK_KINDS
 from distillgov.detect.linkage import Linkage, link_communities, template_links
 from distillgov.detect.parameters import DetectParameters
@@ -92,10 +99,33 @@ def detect(
     return analyse(partials, source.absent, params), source.inputs
 
 
-def summary(analysis: Analysis) -> dict[str, Any]:
-    """Counts for the command line."""
-    return {
-        "accounts": len(analysis.features["account_id"]),
-        "flagged": int(analysis.scores.flagged.sum()),
-        "threshold": analysis.scores.threshold,
-    }
+def detect_incremental(
+    paths: Sequence[Path],
+    state_dir: Path,
+    params: DetectParameters | None = None,
+    *,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+) -> tuple[Analysis, list[InputFile]]:
+    """Absorb the inputs the state has not seen, then score everything absorbed so far."""
+    params = params or DetectParameters()
+    engine = engine or Engine()
+    report = progress or (lambda _msg: None)
+    stored = state_mod.load(state_dir, {"sample_per_account": params.sample_per_account})
+    files = [p for p in parquet_files(paths)]
+    new_inputs = [i for i in describe_inputs(files) if i.sha256 not in stored.seen()]
+    if new_inputs:
+        report(f"aggregating {len(new_inputs)} new input file(s)")
+        source = engine.read([Path(i.path) for i in new_inputs])
+        fresh = state_mod.hash_prompt_keys(partials_mod.compute(engine, source, params.sample_per_account))
+        if stored.partials is None:
+            stored.partials, stored.absent = fresh, set(source.absent)
+        else:
+            stored.partials = partials_mod.merge(stored.partials, fresh, params.sample_per_account)
+            stored.absent &= source.absent
+        stored.inputs.extend(new_inputs)
+        state_mod.save(state_dir, stored)
+    if stored.partials is None:
+        raise InputError(f"no exchanges absorbed into {state_dir} yet")
+    report("scoring accounts and linking campaigns")
+    return analyse(stored.partials, stored.absent, params), stored.inputs
