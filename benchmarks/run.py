@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_detect import bench_detect, bench_detect_quality
 from benchmarks.measure import Measurement, machine_block, python_snippet, run_measured
 
 DISTILLGOV = [str(Path(sys.executable).with_name("distillgov"))]
@@ -128,7 +129,12 @@ def bench_ingest(rows: int, work: Path) -> dict[str, Any]:
     }
 
 
-BENCHMARKS = {"simulate": bench_simulate, "ingest": bench_ingest}
+BENCHMARKS = {
+    "simulate": bench_simulate,
+    "ingest": bench_ingest,
+    "detect": bench_detect,
+    "detect-quality": bench_detect_quality,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
