@@ -249,10 +249,13 @@ class _Planner:
             owner, within = _ragged(counts)
             universe = self.space.residential if network.kind is NetworkKind.RESIDENTIAL else self.space.cloud
             home = self.space.pick(rng, universe, n, popular=True)[owner]
-            # Residential: extra addresses are DHCP churn in the home /24 or a mobile network.
+            # Extra addresses: DHCP churn in the home /24, a mobile network, or the office NAT.
             elsewhere = self.space.pick(rng, universe, len(owner), popular=True)
-            moved = (within > 0) & (rng.random(len(owner)) < 0.5)
-            subnets = np.where(moved, elsewhere, home)
+            office = self.space.pick(rng, self.space.corporate, len(owner), popular=True)
+            extra = within > 0
+            moved = extra & (rng.random(len(owner)) < 0.5)
+            at_work = extra & (rng.random(len(owner)) < network.at_work)
+            subnets = np.where(at_work, office, np.where(moved, elsewhere, home))
             offset = self._push_ip(self.space.hosts(rng, subnets))
             return offset + np.cumsum(counts) - counts, counts.astype(np.int32)
         # Group-level pools: an office NAT, or a campaign's proxy exits across many /24s.

@@ -57,7 +57,7 @@ INTERACTIVE = PopulationSpec(
     volume=Volume(per_account_day=4.0, sigma=1.3),
     identity=Identity(
         grouping=Grouping.NONE,
-        network=Network(NetworkKind.RESIDENTIAL, addresses=(1, 3)),
+        network=Network(NetworkKind.RESIDENTIAL, addresses=(1, 3), at_work=0.35),
         payment=Payment(PaymentKind.OWN, missing=0.25),
         created_days_ago=(-6.0, 1_100.0),
         recency=1.6,

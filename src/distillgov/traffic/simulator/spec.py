@@ -154,6 +154,7 @@ class Network:
     addresses: tuple[int, int] = (1, 2)  # per account (per organization for CORPORATE)
     pool_per_account: float = 3.0  # PROXY: pool size relative to the campaign's accounts
     rotate_per_request: bool = False  # else an address is kept for a session
+    at_work: float = 0.0  # RESIDENTIAL: chance an extra address is an employer's NAT (shared by coworkers)
 
 
 class PaymentKind(StrEnum):

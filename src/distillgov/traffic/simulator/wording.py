@@ -510,13 +510,17 @@ def code_tasks(rng: random.Random, count: int) -> list[str]:
 
 
 def benchmark_items(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    """A fixed evaluation set in the GSM8K style: the question plus a chain-of-thought cue, and its answer."""
-    items = []
-    for question, answer in math_problems(rng, count):
-        items.append(
-            (f"Question: {question}\nLet's think step by step.", f"Let's think step by step. {answer}")
+    """A fixed evaluation set in the GSM8K style: the question plus a chain-of-thought cue, and its answer.
+
+    Items are distinct, as in a real benchmark, so a run asks each question once per model.
+    """
+    items: dict[str, str] = {}
+    while len(items) < count:
+        question, answer = rng.choice(MATH_GENERATORS)(rng)
+        items.setdefault(
+            f"Question: {question}\nLet's think step by step.", f"Let's think step by step. {answer}"
         )
-    return items
+    return list(items.items())
 
 
 def paraphrase_openings(language: str) -> list[str]:
