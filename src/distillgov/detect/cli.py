@@ -47,6 +47,7 @@ def register(app: typer.Typer) -> None:
 def scan(
     inputs: list[Path] = typer.Argument(..., help="A store folder, Parquet files or folders of them."),
     out: Path = typer.Option(..., "--out", help="Where to write findings.json."),
+    report: Path | None = typer.Option(None, "--report", help="Also write an HTML report here."),
     engine: str = typer.Option("duckdb", "--engine", help=f"One of {', '.join(ENGINES)}."),
     target_fpr: float = typer.Option(0.001, "--target-fpr", help="Share of accounts the threshold aims at."),
     baseline_percentile: float = typer.Option(99.0, "--baseline-percentile"),
@@ -86,6 +87,11 @@ def scan(
         raise typer.Exit(2) from None
     findings = build_findings(analysis, [i.as_dict() for i in inputs_read], {"engine": engine})
     _write_json(out, findings)
+    if report is not None:
+        from distillgov.detect.report import write_report
+
+        with console.status("writing the report"):
+            write_report(analysis, findings, report)
     summary = findings["summary"]
     console.print(
         f"{summary['accounts']:,} accounts, {summary['flagged']:,} flagged in "
