@@ -58,6 +58,9 @@ def scan(
     state: Path | None = typer.Option(
         None, "--state", help="Keep per-account aggregates here; later runs absorb only new inputs."
     ),
+    model: Path | None = typer.Option(
+        None, "--model", help="Use signal weights learned by `detect fit` instead of the unsupervised rule."
+    ),
     threads: int | None = typer.Option(None, "--threads", help="DuckDB threads (default: all cores)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
@@ -85,7 +88,18 @@ def scan(
     except (InputError, StateError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)  # shown even with --quiet
         raise typer.Exit(2) from None
-    findings = build_findings(analysis, [i.as_dict() for i in inputs_read], {"engine": engine})
+    extra: dict[str, Any] = {"engine": engine}
+    if model is not None:
+        from distillgov.detect.learn import apply_model, load_model
+        from distillgov.provenance import sha256_file
+
+        try:
+            apply_model(analysis, load_model(model))
+        except ValueError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2) from None
+        extra["model"] = {"path": str(model), "sha256": sha256_file(model)}
+    findings = build_findings(analysis, [i.as_dict() for i in inputs_read], extra)
     _write_json(out, findings)
     if report is not None:
         from distillgov.detect.report import write_report
@@ -103,3 +117,36 @@ def scan(
 def _write_json(path: Path, document: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@detect_app.command("fit")
+def fit(
+    inputs: list[Path] = typer.Argument(..., help="Traffic of the labelled period (store or Parquet)."),
+    labels: Path = typer.Option(..., "--labels", help="Parquet with account_id and label or campaign_id."),
+    out: Path = typer.Option(..., "--out", help="Where to write the model (JSON)."),
+    target_fpr: float = typer.Option(0.001, "--target-fpr", help="Benign false-positive rate to aim at."),
+    quiet: bool = typer.Option(False, "--quiet"),
+) -> None:
+    """Learn signal weights from labelled past incidents, with cross-validated figures."""
+    from distillgov.detect.learn import fit_model, read_labels
+    from distillgov.detect.pipeline import detect
+
+    console = Console(stderr=True, quiet=quiet)
+    try:
+        params = DetectParameters(target_fpr=target_fpr)
+        known = read_labels(labels)  # before the scan: a bad labels file fails fast
+        with console.status("computing signals") as status:
+            analysis, inputs_read = detect(inputs, params, progress=status.update)
+        model = fit_model(analysis, known, labels, target_fpr)
+    except (InputError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    model["inputs"] = [i.as_dict() for i in inputs_read]
+    _write_json(out, model)
+    figures = model["cross_validation"]
+    console.print(
+        f"cross-validated ({figures['folds']} folds): ROC AUC {figures['roc_auc']}, "
+        f"recall {figures['recall']}, precision {figures['precision']}, "
+        f"benign FPR {figures['benign_fpr']} -> {out}",
+        highlight=False,
+    )
