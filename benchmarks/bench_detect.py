@@ -24,14 +24,17 @@ from benchmarks.measure import python_snippet, run_measured
 
 DISTILLGOV = [str(Path(sys.executable).with_name("distillgov"))]
 # (scenario, seed): fresh seeds, written down so anyone can regenerate the exact traffic.
+# Seeds 9101-9107 were the first benchmark run; it exposed baselines dragged up by campaigns
+# making up several percent of accounts (recall 0.25). After the fix (robust percentiles,
+# calibration on conversational accounts) the benchmark moved to seeds never looked at: 9201-9207.
 QUALITY_RUNS: tuple[tuple[str, int], ...] = (
-    ("default", 9101),
-    ("mixed-hard", 9102),
-    ("benign-only", 9103),
-    ("swarm", 9104),
-    ("low-and-slow", 9105),
-    ("paraphrase", 9106),
-    ("bot", 9107),
+    ("default", 9201),
+    ("mixed-hard", 9202),
+    ("benign-only", 9203),
+    ("swarm", 9204),
+    ("low-and-slow", 9205),
+    ("paraphrase", 9206),
+    ("bot", 9207),
 )
 QUALITY_MAX_ROWS = 1_000_000
 BENIGN = ("interactive", "automated_app", "eval_pipeline", "enterprise")

@@ -16,11 +16,12 @@ A campaign inside the traffic raises these percentiles only if it makes up more 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
-from distillgov.detect.signals import SIGNALS, Reference, Signal
+from distillgov.detect.signals import SIGNALS, Kind, Reference, Signal
 
 HUMAN_MIN_CONTINUING = 0.2  # what "holds conversations" means for the human reference population
 
@@ -33,6 +34,7 @@ class Baseline:
     percentile: float
     reference: str
     accounts: int
+    method: str = "empirical"  # or "robust log-normal" (see robust_percentile)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class Baseline:
             "percentile": self.percentile,
             "reference": self.reference,
             "accounts": self.accounts,
+            "method": self.method,
         }
 
 
@@ -79,8 +82,39 @@ def compute_baselines(
     for signal in signals:
         values = features[signal.name][masks[signal.reference]]
         values = values[np.isfinite(values)]
-        value = float(np.percentile(values, percentile)) if len(values) else float("nan")
+        if signal.kind is Kind.RATIO:
+            value, method = robust_percentile(values, percentile)
+        else:
+            value = float(np.percentile(values, percentile)) if len(values) else float("nan")
+            method = "empirical"
         out[signal.name] = Baseline(
-            value, percentile, describe_reference(signal.reference, fell_back, min_requests), len(values)
+            value,
+            percentile,
+            describe_reference(signal.reference, fell_back, min_requests),
+            len(values),
+            method,
         )
     return out
+
+
+def robust_percentile(values: np.ndarray, percentile: float) -> tuple[float, str]:
+    """A high percentile that a large campaign inside the population cannot drag up.
+
+    The empirical 99th percentile moves as soon as more than 1% of the reference accounts are
+    one campaign's (a swarm of thousands among a few hundred thousand active accounts already
+    is). Instead: fit a log-normal by median and MAD of log(value) — both unmoved until
+    contamination approaches half the population — and read the percentile off the fit.
+    Falls back to the empirical percentile where the MAD is zero (a spike at one value).
+    """
+    positive = values[values > 0]
+    if len(positive) < 2:
+        return (float(np.percentile(values, percentile)) if len(values) else float("nan")), "empirical"
+    logs = np.log(positive)
+    centre = float(np.median(logs))
+    spread = 1.4826 * float(np.median(np.abs(logs - centre)))
+    if spread == 0:
+        return float(np.percentile(values, percentile)), "empirical"
+    return float(np.exp(centre + _NORMAL.inv_cdf(percentile / 100.0) * spread)), "robust log-normal"
+
+
+_NORMAL = NormalDist()

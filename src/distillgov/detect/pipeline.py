@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from distillgov.detect import partials as partials_mod
 from distillgov.detect import state as state_mod
-from distillgov.detect.baselines import Baseline, compute_baselines
+from distillgov.detect.baselines import Baseline, compute_baselines, reference_masks
 from distillgov.detect.engines import (
     OPTIONAL_COLUMNS,
     Engine,
@@ -31,7 +31,7 @@ from distillgov.detect.parameters import DetectParameters
 from distillgov.detect.partials import Partials
 from distillgov.detect.reduce import account_features
 from distillgov.detect.scoring import Scores, decide, evidence
-from distillgov.detect.signals import SIGNALS, Family, computable
+from distillgov.detect.signals import SIGNALS, Family, Reference, computable
 
 Progress = Callable[[str], None]
 
@@ -72,7 +72,8 @@ def analyse(partials: Partials, absent: set[str], params: DetectParameters) -> A
     absent_kinds = {k for k in LINK_KINDS if _link_column(k) in absent}
     linkage = link_communities(links, candidates, params.max_link_group, absent_kinds)
     community = np.asarray([linkage.community_of.get(a, -1) for a in accounts.tolist()], dtype=np.int64)
-    scores = decide(strengths, families, discount, assessed, community, params)
+    human = reference_masks(features, params.min_requests)[Reference.HUMAN]
+    scores = decide(strengths, families, discount, assessed, community, human, params)
     return Analysis(features, baselines, not_computed, linkage, scores, partials, params, absent)
 
 

@@ -14,11 +14,14 @@
    without shape) and linkage alone (enterprises) never suffice:
        score = min(shape, max(scale, coordination)) x (1 - replay share)
 5. The flag threshold comes from the traffic: the smallest score t whose estimated false-positive
-   rate, P(shape >= t) x P(max(scale, coordination) >= t) over all assessed accounts, is at most
+   rate, P(shape >= t) x P(max(scale, coordination) >= t) over the conversational (human)
+   reference accounts, is at most
    `target_fpr`, and never below `min_score` (materiality: a family strength of 0.25 is two
    signals at 1.41x their baselines, or one at 2x). The product assumes the two sides are
-   independent among benign accounts (documented in docs/detect.md); measuring the marginals on
-   all accounts, campaigns included, overstates them and errs on the cautious side.
+   independent among benign accounts (documented in docs/detect.md). The marginals are measured
+   on conversational accounts because harvesting, being single-turn, cannot enter that
+   population: measured on all accounts, a campaign of a few percent of them would itself push
+   the threshold above its own scores.
 """
 
 from __future__ import annotations
@@ -117,12 +120,15 @@ def coordination_of(shape: np.ndarray, community: np.ndarray) -> np.ndarray:
 
 
 def calibrate(
-    shape: np.ndarray, other: np.ndarray, score: np.ndarray, assessed: np.ndarray, target: float, floor: float
+    shape: np.ndarray, other: np.ndarray, score: np.ndarray, benign: np.ndarray, target: float, floor: float
 ) -> tuple[float, float]:
-    """Smallest score threshold >= floor whose estimated false-positive rate is <= target."""
-    s, o = np.sort(shape[assessed]), np.sort(other[assessed])
+    """Smallest score threshold >= floor whose estimated false-positive rate is <= target.
+
+    `benign` selects the accounts whose shape and scale marginals estimate the benign rate.
+    """
+    s, o = np.sort(shape[benign]), np.sort(other[benign])
     n = max(len(s), 1)
-    candidates = np.unique(np.concatenate((score[(score >= floor) & assessed], [floor, 1.0])))
+    candidates = np.unique(np.concatenate((score[score >= floor], [floor, 1.0])))
     for t in candidates:
         above_shape = (len(s) - np.searchsorted(s, t, side="left")) / n
         above_other = (len(o) - np.searchsorted(o, t, side="left")) / n
@@ -138,6 +144,7 @@ def decide(
     discount: np.ndarray,
     assessed: np.ndarray,
     community: np.ndarray,
+    benign_proxy: np.ndarray,
     params: DetectParameters,
 ) -> Scores:
     """Combine families, coordination and the validation defense into scores and flags."""
@@ -146,7 +153,7 @@ def decide(
     coordination = coordination_of(shape, community)
     other = np.maximum(scale, coordination)
     score = np.minimum(shape, other) * assessed
-    threshold, fpr = calibrate(shape, other, score, assessed, params.target_fpr, params.min_score)
+    threshold, fpr = calibrate(shape, other, score, benign_proxy, params.target_fpr, params.min_score)
     flagged = (score >= threshold) & (score > 0)
     return Scores(
         strengths, families, discount, assessed, shape, scale, coordination, score, threshold, fpr, flagged

@@ -138,7 +138,7 @@ SIGNALS: tuple[Signal, ...] = (
     Signal(
         "elicitation_share",
         Family.SHAPE,
-        Reference.ALL,
+        Reference.HUMAN,
         Kind.SHARE,
         ("prompt",),
         "share of sampled prompts asking for reasoning",
