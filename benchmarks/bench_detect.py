@@ -135,7 +135,63 @@ def bench_detect_quality(rows: int, work: Path) -> dict[str, Any]:
         "eval_pipeline_fpr": (overall["eval_pipeline_fpr"] or 0) <= TARGETS["eval_pipeline_fpr"],
         "enterprise_fpr": (overall["enterprise_fpr"] or 0) <= TARGETS["enterprise_fpr"],
     }
-    return {"overall": overall, "targets": TARGETS, "targets_met": met, "populations": rates, "runs": runs}
+    return {
+        "overall": overall,
+        "targets": TARGETS,
+        "targets_met": met,
+        "populations": rates,
+        "runs": runs,
+        "latency": detection_latency(rows, work),
+    }
+
+
+LATENCY_RUN = ("default", 9208)
+
+
+def detection_latency(rows: int, work: Path) -> dict[str, Any]:
+    """Incremental mode, one day at a time: how much a campaign collects before it is first flagged."""
+    scenario, seed = LATENCY_RUN
+    folder = work / f"latency-{scenario}-{seed}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    run_measured(
+        [*DISTILLGOV, "simulate", "--rows", str(rows), "--seed", str(seed), "--scenario", scenario,
+         "--format", "parquet", "--split-by-day", "--out", str(folder), "--quiet"]
+    )  # fmt: skip
+    labels = _labels(folder)
+    days = sorted((folder / "exchanges").glob("*.parquet"))
+    members: dict[str, set[str]] = defaultdict(set)
+    for account, label in labels.items():
+        if label["campaign_id"] is not None:
+            members[label["campaign_id"]].add(account)
+    requests_so_far: Counter[str] = Counter()
+    first_flag: dict[str, dict[str, Any]] = {}
+    for day_number, day in enumerate(days, start=1):
+        accounts = pq.read_table(day, columns=["account_id"]).column(0).to_pylist()
+        for account in accounts:
+            campaign = labels[account]["campaign_id"]
+            if campaign is not None:
+                requests_so_far[campaign] += 1
+        out = folder / f"findings-day{day_number}.json"
+        run_measured(
+            [*DISTILLGOV, "detect", str(day), "--state", str(folder / "state"), "--out", str(out), "--quiet"]
+        )
+        flagged = {a["account_id"] for a in json.loads(out.read_text())["accounts"] if a["flagged"]}
+        for campaign, accounts_of in members.items():
+            if campaign not in first_flag and accounts_of & flagged:
+                first_flag[campaign] = {
+                    "population": labels[next(iter(accounts_of))]["population"],
+                    "accounts": len(accounts_of),
+                    "first_flagged_after_day": day_number,
+                    "requests_by_then": requests_so_far[campaign],
+                    "accounts_flagged_then": len(accounts_of & flagged),
+                }
+    never = {
+        c: {"population": labels[next(iter(m))]["population"]}
+        for c, m in members.items()
+        if c not in first_flag
+    }
+    return {"scenario": scenario, "seed": seed, "rows": rows, "campaigns": first_flag, "never_flagged": never}
 
 
 _BARE_GROUP_BY = (
