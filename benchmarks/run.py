@@ -36,42 +36,28 @@ def _git_commit() -> str:
     return result.stdout.strip() or "unknown"
 
 
-def _simulate(rows: int, out: Path) -> tuple[Measurement, Path]:
-    """Generate the benchmark traffic as one Parquet file and measure the simulator doing it."""
+def _simulate(rows: int, out: Path, fmt: str = "parquet") -> tuple[Measurement, Path]:
+    """Generate the benchmark traffic as one file of `fmt`; the seed makes every format hold the same rows."""
     if out.exists():
         shutil.rmtree(out)
     measurement = run_measured(
         [*DISTILLGOV, "simulate", "--rows", str(rows), "--seed", str(SEED), "--scenario", "default",
-         "--format", "parquet", "--out", str(out), "--quiet"]
+         "--format", fmt, "--out", str(out), "--quiet"]
     )  # fmt: skip
-    traffic = sorted(p for p in out.glob("*.parquet") if "label" not in p.name and "corrupt" not in p.name)
-    if len(traffic) != 1:
-        raise RuntimeError(f"expected one traffic Parquet file in {out}, found {traffic}")
+    traffic = out / f"exchanges.{fmt}"
+    if not traffic.is_file():
+        raise RuntimeError(f"the simulator wrote no {traffic}")
     (out / ".bench-rows").write_text(f"{rows}:{SEED}")
-    return measurement, traffic[0]
+    return measurement, traffic
 
 
-def _existing_traffic(rows: int, out: Path) -> Path | None:
-    """Reuse the traffic `simulate` just wrote in this run rather than generating it twice."""
+def _traffic(rows: int, work: Path, fmt: str) -> Path:
+    """The benchmark traffic in `fmt`, reusing what an earlier benchmark of this run already wrote."""
+    out = work / f"sim-{fmt}"
     marker = out / ".bench-rows"
     if marker.exists() and marker.read_text() == f"{rows}:{SEED}":
-        return next(p for p in out.glob("*.parquet") if "label" not in p.name and "corrupt" not in p.name)
-    return None
-
-
-def _to_jsonl_gz(parquet: Path, target: Path) -> None:
-    """Write the same rows as gzip JSON lines with ISO-8601 `Z` timestamps, as a log shipper would."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET TimeZone='UTC'")
-    iso = "%Y-%m-%dT%H:%M:%S.%fZ"
-    con.execute(
-        f"""COPY (SELECT * REPLACE (strftime(timestamp, '{iso}') AS timestamp,
-                                    strftime(account_created_at, '{iso}') AS account_created_at)
-                  FROM read_parquet('{parquet}'))
-            TO '{target}' (FORMAT JSON, COMPRESSION GZIP)"""
-    )
+        return out / f"exchanges.{fmt}"
+    return _simulate(rows, out, fmt)[1]
 
 
 def _count_rows(parquet: Path) -> int:
@@ -81,7 +67,7 @@ def _count_rows(parquet: Path) -> int:
 
 
 def bench_simulate(rows: int, work: Path) -> dict[str, Any]:
-    measurement, traffic = _simulate(rows, work / "sim")
+    measurement, traffic = _simulate(rows, work / "sim-parquet")
     produced = _count_rows(traffic)
     return {
         "rows_requested": rows,
@@ -116,9 +102,8 @@ def _bench_ingest_one(source: Path, fmt: str, rows: int, work: Path) -> dict[str
 
 
 def bench_ingest(rows: int, work: Path) -> dict[str, Any]:
-    parquet = _existing_traffic(rows, work / "sim") or _simulate(rows, work / "sim")[1]
-    jsonl_gz = work / "traffic.jsonl.gz"
-    _to_jsonl_gz(parquet, jsonl_gz)
+    parquet = _traffic(rows, work, "parquet")
+    jsonl_gz = _traffic(rows, work, "jsonl.gz")
     written = _count_rows(parquet)
     return {
         "seed": SEED,
