@@ -9,7 +9,8 @@ number of accounts sharing the value), so a value shared by everyone links no on
 shared by more than `max_group` accounts are dropped outright (a popular SDK version, a carrier's
 NAT range), which also keeps the graph linear in the number of accounts.
 
-Communities are found with Louvain (networkx, fixed seed, so the result is reproducible). Only
+Communities are found with Louvain (igraph's multilevel algorithm in C, fixed seed, so the result
+is reproducible). Only
 values shared by at least one *candidate* (an account with harvesting shape) are kept: a
 community without candidates cannot change any finding, and pruning keeps the graph small.
 
@@ -21,12 +22,13 @@ low-and-slow swarm stays under every per-account rate, but not under its peers' 
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import networkx as nx
+import igraph
 import numpy as np
 import pyarrow as pa
 
@@ -96,59 +98,69 @@ def _list_matrix(column: Any) -> np.ndarray:
     )
 
 
-def _linking_groups(
-    links: pa.Table, candidates: set[str], max_group: int, absent_kinds: set[str]
-) -> list[tuple[str, str, list[str]]]:
-    """Shared values that can link: 2..max_group accounts, at least one of them a candidate."""
+def _linking_edges(links: pa.Table, candidates: set[str], max_group: int, absent_kinds: set[str]) -> pa.Table:
+    """(account, kind, value, weight) for shared values that can link.
+
+    A value links when 2..max_group accounts share it and at least one of them is a candidate.
+    Sorted, so that node numbering (and Louvain's result) does not depend on input order.
+    """
     con = duckdb.connect()
     con.register("links", links)
     con.register("candidates", pa.table({"account_id": pa.array(sorted(candidates), pa.string())}))
     con.register("absent", pa.table({"kind": pa.array(sorted(absent_kinds), pa.string())}))
-    rows = con.sql(
-        f"""SELECT kind, value, list(DISTINCT account_id ORDER BY account_id) AS members
-            FROM links
-            WHERE kind NOT IN (SELECT kind FROM absent)
-            GROUP BY kind, value
-            HAVING count(DISTINCT account_id) BETWEEN 2 AND {int(max_group)}
-               AND bool_or(account_id IN (SELECT account_id FROM candidates))
-            ORDER BY kind, value"""
-    ).fetchall()
-    return [(str(k), str(v), list(m)) for k, v, m in rows]
+    con.register("weights", pa.table({"kind": list(KIND_WEIGHTS), "prior": list(KIND_WEIGHTS.values())}))
+    edges: pa.Table = con.sql(
+        f"""WITH l AS (SELECT DISTINCT account_id, kind, value FROM links
+                       WHERE kind NOT IN (SELECT kind FROM absent)),
+                 g AS (SELECT kind, value, count(*) AS size FROM l
+                       GROUP BY kind, value
+                       HAVING count(*) BETWEEN 2 AND {int(max_group)}
+                          AND bool_or(account_id IN (SELECT account_id FROM candidates)))
+            SELECT l.account_id, l.kind, l.value, w.prior / log2(1 + g.size) AS weight
+            FROM l JOIN g USING (kind, value) JOIN weights w USING (kind)
+            ORDER BY l.kind, l.value, l.account_id"""
+    ).to_arrow_table()
+    return edges
 
 
 def link_communities(
     links: pa.Table, candidates: set[str], max_group: int, absent_kinds: set[str]
 ) -> Linkage:
-    """Louvain communities of the account-value graph around candidate accounts."""
-    graph = nx.Graph()
-    for kind, value, members in _linking_groups(links, candidates, max_group, absent_kinds):
-        weight = KIND_WEIGHTS[kind] / np.log2(1 + len(members))
-        node = f"v\x00{kind}\x00{value}"
-        for account in members:
-            graph.add_edge(f"a\x00{account}", node, weight=weight)
-    found = nx.community.louvain_communities(graph, weight="weight", seed=LOUVAIN_SEED) if graph else []
-    communities: list[list[str]] = []
-    shared: list[dict[str, int]] = []
-    edges: list[list[tuple[str, str, str]]] = []
-    for block in found:
-        accounts = sorted(n.split("\x00", 1)[1] for n in block if n.startswith("a\x00"))
-        if len(accounts) < 2:
-            continue
-        kinds: dict[str, int] = defaultdict(int)
-        block_edges: list[tuple[str, str, str]] = []
-        for node in block:
-            if node.startswith("v\x00"):
-                _, kind, value = node.split("\x00", 2)
-                linked = [n.split("\x00", 1)[1] for n in graph.neighbors(node) if n in block]
-                if len(linked) >= 2:
-                    kinds[kind] += 1
-                    block_edges.extend((a, kind, value) for a in linked)
-        communities.append(accounts)
-        shared.append(dict(sorted(kinds.items())))
-        edges.append(block_edges)
-    order = sorted(range(len(communities)), key=lambda i: communities[i][0])
-    communities = [communities[i] for i in order]
-    shared = [shared[i] for i in order]
-    edges = [edges[i] for i in order]
+    """Louvain communities (igraph's multilevel, fixed seed) of the account-value graph."""
+    edges = _linking_edges(links, candidates, max_group, absent_kinds)
+    if edges.num_rows == 0:
+        return Linkage({}, [], [], [])
+    accounts: list[str] = [str(a) for a in edges.column("account_id").to_pylist()]
+    kinds: list[str] = [str(k) for k in edges.column("kind").to_pylist()]
+    values: list[str] = [str(v) for v in edges.column("value").to_pylist()]
+    account_ids = {a: i for i, a in enumerate(sorted(set(accounts)))}
+    value_keys = list(dict.fromkeys(zip(kinds, values, strict=True)))
+    value_ids = {k: len(account_ids) + i for i, k in enumerate(value_keys)}
+    pairs = [(account_ids[a], value_ids[(k, v)]) for a, k, v in zip(accounts, kinds, values, strict=True)]
+    graph = igraph.Graph(n=len(account_ids) + len(value_keys), edges=pairs)
+    igraph.set_random_number_generator(random.Random(LOUVAIN_SEED))
+    try:
+        membership = graph.community_multilevel(weights=edges.column("weight").to_pylist()).membership
+    finally:
+        igraph.set_random_number_generator(random)  # igraph's default generator
+    names = sorted(account_ids)
+    blocks: dict[int, list[str]] = defaultdict(list)
+    for account in names:
+        blocks[membership[account_ids[account]]].append(account)
+    kept = {b: members for b, members in blocks.items() if len(members) >= 2}
+    order = sorted(kept, key=lambda b: kept[b][0])
+    index = {b: i for i, b in enumerate(order)}
+    shared: list[dict[str, int]] = [defaultdict(int) for _ in order]
+    block_edges: list[list[tuple[str, str, str]]] = [[] for _ in order]
+    per_value: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for a, k, v in zip(accounts, kinds, values, strict=True):
+        if membership[account_ids[a]] == membership[value_ids[(k, v)]]:
+            per_value[(k, v)].append(a)
+    for (kind, value), linked in per_value.items():
+        block = membership[value_ids[(kind, value)]]
+        if block in index and len(linked) >= 2:
+            shared[index[block]][kind] += 1
+            block_edges[index[block]].extend((a, kind, value) for a in linked)
+    communities = [kept[b] for b in order]
     community_of = {a: i for i, members in enumerate(communities) for a in members}
-    return Linkage(community_of, communities, shared, edges)
+    return Linkage(community_of, communities, [dict(sorted(d.items())) for d in shared], block_edges)

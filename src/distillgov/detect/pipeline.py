@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from distillgov.detect import partials as partials_mod
 from distillgov.detect import state as state_mod
@@ -68,7 +69,12 @@ def analyse(partials: Partials, absent: set[str], params: DetectParameters) -> A
     candidates_mask = families[Family.SHAPE] * discount > 0
     accounts = features["account_id"]
     candidates = set(accounts[candidates_mask].tolist())
-    links = pa.concat_tables([partials.links, template_links(partials.sample)])
+    # Template families among candidates only: MinHash over every account's sample would dominate
+    # the run, and a family without a candidate cannot change a finding.
+    sample = partials.sample.filter(
+        pc.is_in(partials.sample.column("account_id"), value_set=pa.array(sorted(candidates), pa.string()))
+    )
+    links = pa.concat_tables([partials.links, template_links(sample)])
     absent_kinds = {k for k in LINK_KINDS if _link_column(k) in absent}
     linkage = link_communities(links, candidates, params.max_link_group, absent_kinds)
     community = np.asarray([linkage.community_of.get(a, -1) for a in accounts.tolist()], dtype=np.int64)
