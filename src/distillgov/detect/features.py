@@ -96,24 +96,21 @@ def _subnet(ip: ir.StringValue) -> ir.StringValue:
     return ibis.coalesce(v4.nullif(""), v6.nullif(""), pseudonym.nullif(""))
 
 
-def _link_value(t: ir.Table, kind: str) -> ir.StringValue:
-    if kind == "subnet":
-        return _subnet(t.client_ip)
-    if kind == "created_hour":
-        return t.account_created_at.truncate("h").epoch_seconds().cast("string")
-    value: ir.StringValue = t[kind]
-    return value
+def account_identities(t: ir.Table) -> ir.Table:
+    """Distinct identity tuples per account, one column per link kind, in a single scan.
 
-
-def account_links(t: ir.Table) -> ir.Table:
-    """Distinct (account, kind, value) identity attributes."""
-    parts = [
-        t.select(account_id=t.account_id, kind=ibis.literal(kind), value=_link_value(t, kind))
-        .filter(lambda r: r.value.notnull() & (r.value != ""))
-        .distinct()
-        for kind in LINK_KINDS
-    ]
-    return ibis.union(*parts, distinct=True)
+    `partials.unpivot_links` turns them into (account, kind, value) rows; seven separate
+    DISTINCT queries would read the exchanges seven times.
+    """
+    raw = t.select(
+        "account_id", "payment_fingerprint", "api_key_id", "organization_id", "client_ip", "user_agent",
+        created=t.account_created_at,
+    ).distinct()  # fmt: skip
+    return raw.select(
+        "account_id", "payment_fingerprint", "api_key_id", "organization_id", "client_ip", "user_agent",
+        subnet=_subnet(raw.client_ip),
+        created_hour=raw.created.truncate("h").epoch_seconds().cast("string"),
+    )  # fmt: skip
 
 
 def prompt_sample(t: ir.Table, per_account: int = SAMPLE_PER_ACCOUNT) -> ir.Table:

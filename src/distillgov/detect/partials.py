@@ -42,6 +42,20 @@ def _canonical(table: pa.Table) -> pa.Table:
     return table.cast(pa.schema(fields))
 
 
+def unpivot_links(identities: pa.Table) -> pa.Table:
+    """(account, kind, value) rows from identity tuples; empty values link nothing."""
+    con = duckdb.connect()
+    con.register("ids", identities)
+    kinds = ", ".join(features.LINK_KINDS)
+    links: pa.Table = con.sql(
+        f"""SELECT DISTINCT account_id, kind, value
+            FROM (UNPIVOT (SELECT account_id, {kinds} FROM ids) ON {kinds} INTO NAME kind VALUE value)
+            WHERE value IS NOT NULL AND value <> ''
+            ORDER BY account_id, kind, value"""
+    ).to_arrow_table()
+    return links
+
+
 def compute(
     engine: Engine, source: Source, sample_per_account: int = features.SAMPLE_PER_ACCOUNT
 ) -> Partials:
@@ -52,7 +66,7 @@ def compute(
         day=_canonical(engine.to_arrow(features.account_day(rows))),
         hour=_canonical(engine.to_arrow(features.account_hour(rows))),
         prompt=_canonical(engine.to_arrow(features.account_prompt(rows))),
-        links=_canonical(engine.to_arrow(features.account_links(rows))),
+        links=unpivot_links(engine.to_arrow(features.account_identities(rows))),
         sample=_canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account))),
         presence={k: int(v or 0) for k, v in counts.items()},
     )
