@@ -26,6 +26,8 @@ class Measurement:
     peak_rss_mib: float
     returncode: int
     stdout_tail: str
+    load_average_before: float  # 1-minute load: other work on the machine slows every figure
+    load_average_after: float
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -35,6 +37,7 @@ def run_measured(
     command: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> Measurement:
     """Run `command` to completion; fail loudly if it fails, since a benchmark of a crash is no figure."""
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     with subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -50,6 +53,8 @@ def run_measured(
         peak_rss_mib=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
         returncode=proc.returncode,
         stdout_tail=output[-2000:],
+        load_average_before=round(load_before, 2),
+        load_average_after=round(os.getloadavg()[0], 2),
     )
     if proc.returncode != 0:
         raise RuntimeError(
