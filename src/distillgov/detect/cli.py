@@ -33,7 +33,10 @@ class _DefaultCommandGroup(TyperGroup):
 
 detect_app = typer.Typer(
     cls=_DefaultCommandGroup,
-    help="Find distillation campaigns: score every account, link swarms, write findings.",
+    help=(
+        "Find distillation campaigns: score every account, link swarms, write findings. "
+        "`distillgov detect STORE --out findings.json` runs `scan`."
+    ),
     no_args_is_help=True,
 )
 
