@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from distillgov.traffic.quarantine import QuarantineWriter, Reason
 
-_MEMORY_LIMIT = "1GB"
+_MEMORY_LIMIT = "512MB"
 
 
 def _file_list(paths: list[Path]) -> str:

@@ -12,12 +12,14 @@ reported by name and the other files are still ingested. The manifest records wh
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
 import secrets
 import shutil
-from collections import Counter
+import threading
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
@@ -34,7 +36,7 @@ from distillgov.traffic.dedupe import find_duplicates, remove_duplicates
 from distillgov.traffic.mapping import CANONICAL, Mapping, load_mapping
 from distillgov.traffic.normalize import DATE_COLUMN, Validator, positions_of
 from distillgov.traffic.pipeline import Worker, prefetch
-from distillgov.traffic.pseudonymize import Pseudonymizer, load_key
+from distillgov.traffic.pseudonymize import Pseudonymizer, fingerprint, load_key
 from distillgov.traffic.quarantine import QuarantineWriter
 from distillgov.traffic.readers import (
     ROW_COLUMN,
@@ -59,9 +61,10 @@ from distillgov.traffic.store import (
 )
 
 _GLOB_CHARACTERS = frozenset("*?[")
-_MAX_LANES = 4
+_MAX_LANES = 4  # Parquet writer threads
+_MAX_VALIDATORS = 2  # validation threads; DuckDB itself uses more cores per batch
 OTEL_MAPPING = "otel_genai"
-_WRITE_BUFFER = 192 << 20  # rows waiting for a full row group, over all writer lanes
+_WRITE_BUFFER = 64 << 20  # rows waiting for a full row group, over all writer lanes
 
 
 @dataclass(frozen=True)
@@ -180,8 +183,21 @@ class _Lanes:
         return [path for writer in self._writers for path in writer.close()]
 
 
+@dataclass(frozen=True)
+class _Processed:
+    """One batch after validation: rows for the store and rejections for the quarantine."""
+
+    stored: pa.Table | None
+    rejected: pa.Table | None
+
+
 class _Ingest:
-    """One run: owns the validator, the privacy transforms, the writer and the quarantine."""
+    """One run: owns the validators, the privacy transforms, the writers and the quarantine.
+
+    Batches of a file are validated by a small pool of threads, each with its own DuckDB
+    connection; results are taken back in order, so the quarantine and the progress follow the
+    file. Row order in the store does not matter: every row carries its source line.
+    """
 
     def __init__(
         self, options: IngestOptions, ingest_id: str, staging: Path, quarantine: QuarantineWriter
@@ -189,17 +205,21 @@ class _Ingest:
         self.options = options
         self.ingest_id = ingest_id
         self.quarantine = quarantine
-        self._connection = duckdb.connect()
-        self._validators: dict[str, Validator] = {}
+        cores = os.cpu_count() or 1
+        self._threads = max(1, min(_MAX_VALIDATORS, cores))
+        self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="distillgov-validate")
+        self._local = threading.local()
         self.pseudonymizer = Pseudonymizer(load_key(options.key_file)) if options.key_file else None
-        self.writer = _Lanes(staging, ingest_id, max(1, min(_MAX_LANES, os.cpu_count() or 1)))
+        self.writer = _Lanes(staging, ingest_id, max(1, min(_MAX_LANES, cores)))
 
     def _validator(self, mapping: Mapping) -> Validator:
-        validator = self._validators.get(mapping.name)
+        """This thread's validator for a mapping (DuckDB connections are not shared by threads)."""
+        validators: dict[str, Validator] = self._local.__dict__.setdefault("validators", {})
+        validator = validators.get(mapping.name)
         if validator is None:
             naive_utc = self.options.naive_timestamps_utc
-            validator = Validator(mapping, naive_utc=naive_utc, connection=self._connection)
-            self._validators[mapping.name] = validator
+            validator = Validator(mapping, naive_utc=naive_utc, connection=duckdb.connect())
+            validators[mapping.name] = validator
         return validator
 
     def _mapping(self, source: SourceFile) -> Mapping:
@@ -222,27 +242,57 @@ class _Ingest:
         report.format, report.compression = source.format.value, source.compression.value
         mapping = self._mapping(source)
         report.mapping = mapping.name
-        validator = self._validator(mapping)
         name = str(path)
         consumed = 0
-        for batch in prefetch(source.batches(mapping.string_columns()), depth=1):
+        pending: deque[tuple[SourceBatch, Future[_Processed]]] = deque()
+
+        def finish() -> None:
+            nonlocal consumed
+            batch, future = pending.popleft()
             self.quarantine.write(name, batch.rejections)
-            if batch.table.num_rows:
-                self._rows(validator, name, batch, report)
+            processed = future.result()
+            if processed.rejected is not None:
+                self.quarantine.write_table(name, processed.rejected)
+            if processed.stored is not None:
+                report.rows_stored += processed.stored.num_rows
+                self.writer.write(processed.stored)
             progress(batch.consumed - consumed)
             consumed = batch.consumed
+
+        try:
+            for batch in prefetch(source.batches(mapping.string_columns()), depth=1):
+                pending.append((batch, self._pool.submit(self._process, mapping, name, batch)))
+                if len(pending) > self._threads:
+                    finish()
+            while pending:
+                finish()
+        finally:
+            for _, future in pending:
+                future.cancel()
         report.skipped = dict(source.skipped)
 
-    def _rows(self, validator: Validator, name: str, batch: SourceBatch, report: FileReport) -> None:
-        checked = validator.check(batch.table)
+    def _process(self, mapping: Mapping, name: str, batch: SourceBatch) -> _Processed:
+        if not batch.table.num_rows:
+            return _Processed(None, None)
+        checked = self._validator(mapping).check(batch.table)
+        rejected = None
         if checked.rejected.num_rows:
             positions = positions_of(batch.table.column(ROW_COLUMN), checked.rejected.column("source_row"))
             raw = pa.array(batch.raw_records(positions), pa.string())
-            self.quarantine.write_table(name, checked.rejected.append_column("raw", raw))
-        valid = checked.valid
-        if valid.num_rows:
-            report.rows_stored += valid.num_rows
-            self.writer.write(self._store_rows(valid, name))
+            rejected = checked.rejected.append_column("raw", raw)
+        stored = self._store_rows(checked.valid, name) if checked.valid.num_rows else None
+        return _Processed(stored, rejected)
+
+    def close(self) -> list[Path]:
+        """Stop the validation threads and finish every file; returns the staged files."""
+        self._pool.shutdown()
+        return self.writer.close()
+
+    def abort(self) -> None:
+        """Stop all threads after a failure; what they wrote is discarded with the staging folder."""
+        self._pool.shutdown(cancel_futures=True)
+        with contextlib.suppress(Exception):
+            self.writer.close()
 
     def _store_rows(self, valid: pa.Table, name: str) -> pa.Table:
         """Lineage and privacy columns, in STORE_SCHEMA order, plus the partition date."""
@@ -272,18 +322,18 @@ def ingest(
     advance = progress or (lambda _: None)
     paths, problems = expand_sources(sources)
     key = load_key(options.key_file) if options.key_file else None  # a bad key fails before any work
-    settings = StoreSettings(Pseudonymizer(key).fingerprint if key else None, options.drop_text)
+    settings = StoreSettings(fingerprint(key) if key else None, options.drop_text)
     store = prepare_store(options.store, settings)
     ingest_id = new_ingest_id()
     started = datetime.now(UTC)
     staging = options.store / STAGING / ingest_id
-    quarantine_path = options.store / QUARANTINE / f"{ingest_id}.parquet"
     with IngestLock(options.store):
+        # Quarantine and exchanges are written under staging and move into place together.
         quarantine = QuarantineWriter(
-            quarantine_path, ingest_id, keep_raw=key is None and not options.drop_text
+            staging / "quarantine.parquet", ingest_id, keep_raw=key is None and not options.drop_text
         )
+        run = _Ingest(options, ingest_id, staging, quarantine)
         try:
-            run = _Ingest(options, ingest_id, staging, quarantine)
             reports = list(problems)
             with ThreadPoolExecutor(max_workers=1) as hasher:
                 for path in paths:
@@ -293,7 +343,7 @@ def ingest(
                         run.file(path, report, advance, partial(hasher.submit, sha256_file, path))
                     except (UnreadableFileError, OSError) as error:
                         report.error = getattr(error, "problem", None) or str(error)
-                staged = run.writer.close()
+                staged = run.close()
                 duplicates = find_duplicates(
                     staged, store.exchange_files(), [str(p) for p in paths], staging / "scratch"
                 )
@@ -301,16 +351,21 @@ def ingest(
                 for report in reports:
                     if report.hashing is not None:
                         report.sha256 = report.hashing.result()
+            quarantine.close()
         except BaseException:
+            run.abort()
             quarantine.close()
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        quarantine.close()
+        removed = Counter(d.source_file for d in duplicates)
         for report in reports:
             report.rows_rejected = quarantine.per_file.get(report.path, 0)
-            duplicates_of_file = sum(1 for d in duplicates if d.source_file == report.path)
-            report.rows_stored -= duplicates_of_file
+            report.rows_stored -= removed.get(report.path, 0)
             report.rows_read = report.rows_stored + report.rows_rejected
+        quarantine_path = options.store / QUARANTINE / f"{ingest_id}.parquet"
+        if quarantine.path is not None:
+            quarantine_path.parent.mkdir(parents=True, exist_ok=True)
+            quarantine.path.replace(quarantine_path)
         written = commit(staging, store)
         result = IngestResult(
             ingest_id,
@@ -318,7 +373,7 @@ def ingest(
             reports,
             quarantine.counts,
             options.store / MANIFESTS / f"{ingest_id}.json",
-            quarantine.path,
+            quarantine_path if quarantine.path is not None else None,
         )
         _write_manifest(result, options, settings, started, written)
     return result

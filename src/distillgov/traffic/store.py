@@ -19,6 +19,7 @@ under another key) would silently break every join, so it is refused.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -183,7 +184,13 @@ class IngestLock:
         self._path.unlink(missing_ok=True)
 
 
-_WRITE_OPTIONS: dict[str, Any] = {"compression": "zstd", "write_statistics": True}
+# Min/max statistics let readers skip row groups by time or account; on long free text they
+# only cost time (a fifth of the write) and bloat the footer, so those columns go without.
+_LONG_TEXT = ("prompt", "completion", "extra")
+_WRITE_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "write_statistics": [name for name in STORE_SCHEMA.names if name not in _LONG_TEXT],
+}
 
 
 @dataclass
@@ -207,7 +214,7 @@ class PartitionedWriter:
         staging: Path,
         file_prefix: str,
         *,
-        row_group_rows: int = 128 * 1024,
+        row_group_rows: int = 64 * 1024,
         buffer_bytes: int = 256 << 20,
         max_open: int = 32,
     ) -> None:
@@ -226,7 +233,7 @@ class PartitionedWriter:
             state = self._days.setdefault(day, _Day(None, []))
             state.buffered.append(rows)
             state.rows += rows.num_rows
-            state.nbytes += rows.nbytes
+            state.nbytes += rows.get_total_buffer_size()
             if state.rows >= self._row_group_rows:
                 self._flush(day, state)
         while sum(d.nbytes for d in self._days.values()) > self._buffer_bytes:
@@ -266,27 +273,25 @@ class PartitionedWriter:
 
 
 def _split_by_day(table: pa.Table) -> list[tuple[str, pa.Table]]:
-    """Rows per UTC day, without the DATE_COLUMN; a batch of one day is not copied."""
+    """Rows per UTC day, without the DATE_COLUMN; a batch of one day is not copied.
+
+    Each day of a mixed batch gets its own compact copy: slices would keep the whole batch
+    alive until the last of its days is flushed, which with many days open multiplies memory.
+    """
     dates = table.column(DATE_COLUMN)
     rows = table.drop_columns([DATE_COLUMN]).cast(STORE_SCHEMA)
     distinct = dates.unique()
     if len(distinct) == 1:
-        return [(distinct[0].as_py().isoformat(), rows)]
+        return [(str(distinct[0].as_py()), rows)]
     order = pc.sort_indices(dates)
-    sorted_rows, sorted_dates = rows.take(order), dates.take(order)
+    counts = pc.value_counts(dates)
+    runs = sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
     out = []
     start = 0
-    for value, count in zip(*_run_lengths(sorted_dates), strict=True):
-        out.append((value.isoformat(), sorted_rows.slice(start, count)))
-        start += count
+    for day, count in runs:  # dates are never null: the timestamp is required
+        out.append((str(day), rows.take(order.slice(start, int(count or 0)))))
+        start += int(count or 0)
     return out
-
-
-def _run_lengths(values: pa.ChunkedArray[Any]) -> tuple[list[Any], list[int]]:
-    """Distinct values of a sorted column in order, and how many rows each has."""
-    counts = pc.value_counts(values)
-    pairs = sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True))
-    return [v for v, _ in pairs], [int(c or 0) for _, c in pairs]
 
 
 def commit(staging: Path, store: Store) -> list[Path]:
@@ -298,4 +303,6 @@ def commit(staging: Path, store: Store) -> list[Path]:
         path.replace(target)
         moved.append(target)
     shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):  # the parent goes too once no other ingest uses it
+        staging.parent.rmdir()
     return moved

@@ -62,7 +62,7 @@ def _line_starts(data: bytes) -> npt.NDArray[np.int64]:
 class CsvReader:
     """Reads one CSV file whose first record is the header."""
 
-    def __init__(self, block_size: int = 64 << 20) -> None:
+    def __init__(self, block_size: int = 32 << 20) -> None:
         self._block_size = block_size
 
     def read(self, stream: ByteStream) -> Iterator[SourceBatch]:

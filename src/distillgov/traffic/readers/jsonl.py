@@ -97,7 +97,7 @@ class _Lines:
 class JsonLinesReader:
     """Reads one JSONL file; `string_columns` are the columns that must stay text."""
 
-    def __init__(self, string_columns: frozenset[str], block_size: int = 64 << 20) -> None:
+    def __init__(self, string_columns: frozenset[str], block_size: int = 32 << 20) -> None:
         self._string_columns = string_columns
         self._block_size = block_size
 

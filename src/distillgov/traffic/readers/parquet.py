@@ -20,7 +20,7 @@ _BUFFER_BYTES = 4 << 20
 
 
 class ParquetReader:
-    def __init__(self, batch_rows: int = 64 * 1024) -> None:
+    def __init__(self, batch_rows: int = 32 * 1024) -> None:
         self._batch_rows = batch_rows
 
     def read(self, path: Path) -> Iterator[SourceBatch]:
