@@ -65,6 +65,7 @@ def scan(
         None, "--model", help="Use signal weights learned by `detect fit` instead of the unsupervised rule."
     ),
     threads: int | None = typer.Option(None, "--threads", help="DuckDB threads (default: all cores)."),
+    memory_limit: str = typer.Option("4GB", "--memory-limit", help="DuckDB memory limit (spills beyond)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
     """Score every account and write findings."""
@@ -81,7 +82,7 @@ def scan(
             prompt_display=prompt_display,
         )
         with console.status("detecting") as status:
-            runner = Engine(engine, threads=threads)
+            runner = Engine(engine, threads=threads, memory_limit=memory_limit)
             if state is None:
                 analysis, inputs_read = detect(inputs, params, engine=runner, progress=status.update)
             else:

@@ -143,7 +143,12 @@ class Engine:
     """An Ibis backend plus how it reads Parquet; `duckdb` unless told otherwise."""
 
     def __init__(
-        self, name: str = "duckdb", *, spark_session: Any = None, threads: int | None = None
+        self,
+        name: str = "duckdb",
+        *,
+        spark_session: Any = None,
+        threads: int | None = None,
+        memory_limit: str = "4GB",
     ) -> None:
         if name not in ENGINES:
             raise ValueError(f"unknown engine {name!r}; choose from {', '.join(ENGINES)}")
@@ -151,6 +156,8 @@ class Engine:
         if name == "duckdb":
             self.backend: Any = ibis.duckdb.connect()
             self.backend.raw_sql("SET TimeZone = 'UTC'")
+            # bounded, spilling to disk beyond it, so a run's footprint does not grow with the input
+            self.backend.raw_sql(f"SET memory_limit = '{memory_limit}'")
             if threads:
                 self.backend.raw_sql(f"SET threads = {int(threads)}")
         else:
