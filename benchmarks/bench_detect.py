@@ -196,8 +196,8 @@ def detection_latency(rows: int, work: Path) -> dict[str, Any]:
 
 _BARE_GROUP_BY = (
     "import duckdb, sys; con = duckdb.connect(); con.execute('SET threads = 2'); "
-    "print(con.execute(f\"SELECT count(*) FROM (SELECT account_id, count(*) FROM read_parquet('{sys.argv[1]}') "
-    'GROUP BY account_id)").fetchone())'
+    'print(con.execute(f"SELECT count(*) FROM (SELECT account_id, count(*) '
+    "FROM read_parquet('{sys.argv[1]}') GROUP BY account_id)\").fetchone())"
 )
 
 
