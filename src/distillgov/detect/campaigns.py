@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from distillgov.detect.findings import _iso, _num, _record, campaign_id, display_prompt
 from distillgov.detect.pipeline import Analysis
+from distillgov.detect.records import campaign_id, display_prompt, iso, number, signal_record
 from distillgov.detect.signals import SIGNALS, SIGNALS_BY_NAME, Family
 
 _SECONDS_PER_DAY = 86400.0
@@ -42,7 +42,7 @@ def pooled_signal(
     return {
         "name": name,
         "family": "campaign",
-        "value": _num(value),
+        "value": number(value),
         "baseline": baseline.as_dict(),
         "strength": None,
         "explanation": (
@@ -108,7 +108,7 @@ def campaigns_of(analysis: Analysis) -> tuple[list[dict[str, Any]], dict[str, st
             strength = float(np.median(analysis.scores.strengths[signal.name][idx]))
             if strength > 0:
                 baseline = analysis.baselines[signal.name]
-                record = _record(
+                record = signal_record(
                     SIGNALS_BY_NAME[signal.name],
                     median,
                     baseline,
@@ -123,11 +123,11 @@ def campaigns_of(analysis: Analysis) -> tuple[list[dict[str, Any]], dict[str, st
             {
                 "campaign_id": cid,
                 "accounts": ids,
-                "score": _num(float(np.median(analysis.scores.score[idx]))),
+                "score": number(float(np.median(analysis.scores.score[idx]))),
                 "requests": int(requests),
                 "output_tokens": int(output),
-                "first_seen": _iso(first),
-                "last_seen": _iso(last),
+                "first_seen": iso(first),
+                "last_seen": iso(last),
                 "community_accounts": len(analysis.linkage.communities[community])
                 if community is not None
                 else 1,

@@ -17,7 +17,7 @@ absent are added as typed nulls and recorded, so that each signal needing them c
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,10 +179,6 @@ class Engine:
     def to_arrow(self, expr: ir.Table) -> Any:
         """Execute an expression and return a pyarrow Table."""
         return expr.to_pyarrow()
-
-    def batches(self, expr: ir.Table, batch_rows: int = 1 << 17) -> Iterator[Any]:
-        """Execute an expression, streaming its result as pyarrow record batches."""
-        yield from expr.to_pyarrow_batches(chunk_size=batch_rows)
 
 
 def local_spark_session(cores: int = 2) -> Any:

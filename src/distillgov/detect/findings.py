@@ -15,27 +15,18 @@ readable while every non-zero contribution to any score stays visible.
 
 from __future__ import annotations
 
-import hashlib
-import re
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from distillgov.detect.baselines import Baseline
+from distillgov.detect.campaigns import campaigns_of
 from distillgov.detect.pipeline import Analysis
+from distillgov.detect.records import number, signal_record
 from distillgov.detect.signals import SIGNALS, Family, Signal
 from distillgov.provenance import tool_block
 
 FINDINGS_FORMAT = 1
-
-
-def _num(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(round(float(value), 4))
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else None
 
 
 def _explain(signal: Signal, value: float, baseline: Baseline, strength: float) -> str:
@@ -58,7 +49,7 @@ def account_signals(analysis: Analysis, i: int, everything: bool) -> list[dict[s
         baseline = analysis.baselines[signal.name]
         if signal.name in analysis.not_computed:
             if everything:
-                out.append(_record(signal, None, None, analysis.not_computed[signal.name], None))
+                out.append(signal_record(signal, None, None, analysis.not_computed[signal.name], None))
             continue
         value = float(analysis.features[signal.name][i])
         if signal.family is Family.VALIDATION:
@@ -71,63 +62,18 @@ def account_signals(analysis: Analysis, i: int, everything: bool) -> list[dict[s
                 if np.isfinite(value)
                 else "validation defense: no prompts to compare"
             )
-            out.append(_record(signal, value, baseline, explanation, None))
+            out.append(signal_record(signal, value, baseline, explanation, None))
             continue
         strength = float(scores.strengths[signal.name][i])
         if everything or strength > 0:
             out.append(
-                _record(signal, value, baseline, _explain(signal, value, baseline, strength), strength)
+                signal_record(signal, value, baseline, _explain(signal, value, baseline, strength), strength)
             )
     return out
 
 
-def _record(
-    signal: Signal, value: float | None, baseline: Baseline | None, explanation: str, strength: float | None
-) -> dict[str, Any]:
-    return {
-        "name": signal.name,
-        "family": signal.family.value,
-        "value": None if value is None else _num(value),
-        "baseline": None if baseline is None else baseline.as_dict(),
-        "strength": None if strength is None else _num(strength),
-        "explanation": explanation,
-    }
-
-
-def campaign_id(members: list[str]) -> str:
-    """Stable id of a campaign: a digest of its sorted member ids."""
-    return "campaign-" + hashlib.sha256("\n".join(sorted(members)).encode()).hexdigest()[:12]
-
-
-_MASKS = (
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"), "<email>"),
-    (re.compile(r"https?://\S+"), "<url>"),
-    (re.compile(r"\d"), "#"),
-)
-
-
-def display_prompt(text: str | None, mode: str, limit: int = 160) -> dict[str, Any]:
-    """A sample prompt as the findings may show it: hashed (default), redacted or full."""
-    if text is None:
-        return {"sha256": None, "chars": None, "text": None, "display": "absent (text dropped at ingest)"}
-    entry: dict[str, Any] = {"sha256": hashlib.sha256(text.encode()).hexdigest(), "chars": len(text)}
-    if mode == "full":
-        entry.update(text=text, display="full")
-    elif mode == "redacted":
-        masked = text
-        for pattern, replacement in _MASKS:
-            masked = pattern.sub(replacement, masked)
-        cut = masked[:limit] + ("…" if len(masked) > limit else "")
-        entry.update(text=cut, display=f"redacted: digits, e-mails and URLs masked, first {limit} characters")
-    else:
-        entry.update(text=None, display="hashed: sha256 and length only (use --prompt-display to show text)")
-    return entry
-
-
 def build_findings(analysis: Analysis, inputs: list[dict[str, Any]], extra: dict[str, Any]) -> dict[str, Any]:
     """The whole findings document."""
-    from distillgov.detect.campaigns import campaigns_of
-
     f, s = analysis.features, analysis.scores
     campaigns, account_campaign = campaigns_of(analysis)
     accounts = []
@@ -136,7 +82,7 @@ def build_findings(analysis: Analysis, inputs: list[dict[str, Any]], extra: dict
         accounts.append(
             {
                 "account_id": account,
-                "score": _num(s.score[i]) or 0.0,
+                "score": number(s.score[i]) or 0.0,
                 "flagged": flagged,
                 "campaign_id": account_campaign.get(account),
                 "signals": account_signals(analysis, i, everything=flagged),
@@ -148,8 +94,8 @@ def build_findings(analysis: Analysis, inputs: list[dict[str, Any]], extra: dict
         "inputs": inputs,
         "parameters": {
             **analysis.params.as_dict(),
-            "threshold": _num(s.threshold),
-            "estimated_fpr": _num(s.estimated_fpr),
+            "threshold": number(s.threshold),
+            "estimated_fpr": number(s.estimated_fpr),
             "accounts_assessed": int(s.assessed.sum()),
             "absent_columns": sorted(analysis.absent),
             "signals_not_computed": dict(sorted(analysis.not_computed.items())),
