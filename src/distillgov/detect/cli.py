@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
 from distillgov.detect.engines import ENGINES, Engine, InputError
@@ -70,7 +71,7 @@ def scan(
 ) -> None:
     """Score every account and write findings."""
     from distillgov.detect.findings import build_findings
-    from distillgov.detect.pipeline import detect, detect_incremental
+    from distillgov.detect.pipeline import STEPS, detect, detect_incremental
     from distillgov.detect.state import StateError
 
     console = Console(stderr=True, quiet=quiet)
@@ -81,13 +82,18 @@ def scan(
             min_requests=min_requests,
             prompt_display=prompt_display,
         )
-        with console.status("detecting") as status:
+        with _progress(console) as bar:
+            task = bar.add_task("detect", total=STEPS)
+
+            def step(message: str) -> None:
+                bar.update(task, advance=1, description=message)
+
             runner = Engine(engine, threads=threads, memory_limit=memory_limit)
             if state is None:
-                analysis, inputs_read = detect(inputs, params, engine=runner, progress=status.update)
+                analysis, inputs_read = detect(inputs, params, engine=runner, progress=step)
             else:
                 analysis, inputs_read = detect_incremental(
-                    inputs, state, params, engine=runner, progress=status.update
+                    inputs, state, params, engine=runner, progress=step
                 )
     except (InputError, StateError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)  # shown even with --quiet
@@ -115,6 +121,13 @@ def scan(
         f"{summary['accounts']:,} accounts, {summary['flagged']:,} flagged in "
         f"{summary['campaigns']:,} campaign(s) -> {out}",
         highlight=False,
+    )
+
+
+def _progress(console: Console) -> Progress:
+    """A bar over the run's steps (the aggregates dominate long runs); silent under --quiet."""
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
     )
 
 

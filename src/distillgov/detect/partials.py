@@ -8,6 +8,7 @@ or prompt. The per-account feature table is then derived from merged partials (`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -57,17 +58,32 @@ def unpivot_links(identities: pa.Table) -> pa.Table:
 
 
 def compute(
-    engine: Engine, source: Source, sample_per_account: int = features.SAMPLE_PER_ACCOUNT
+    engine: Engine,
+    source: Source,
+    sample_per_account: int = features.SAMPLE_PER_ACCOUNT,
+    progress: Callable[[str], None] | None = None,
 ) -> Partials:
-    """Run every aggregate of `features.py` on the engine."""
+    """Run every aggregate of `features.py` on the engine, reporting each step."""
+    report = progress or (lambda _step: None)
     rows = features.prepare(source.table)
+    report("column presence")
     counts = engine.to_arrow(features.column_presence(rows, OPTIONAL_COLUMNS)).to_pylist()[0]
+    report("per account and day")
+    day = _canonical(engine.to_arrow(features.account_day(rows)))
+    report("per account and hour")
+    hour = _canonical(engine.to_arrow(features.account_hour(rows)))
+    report("per account and prompt")
+    prompt = _canonical(engine.to_arrow(features.account_prompt(rows)))
+    report("identities")
+    links = unpivot_links(engine.to_arrow(features.account_identities(rows)))
+    report("prompt samples")
+    sample = _canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account)))
     return Partials(
-        day=_canonical(engine.to_arrow(features.account_day(rows))),
-        hour=_canonical(engine.to_arrow(features.account_hour(rows))),
-        prompt=_canonical(engine.to_arrow(features.account_prompt(rows))),
-        links=unpivot_links(engine.to_arrow(features.account_identities(rows))),
-        sample=_canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account))),
+        day=day,
+        hour=hour,
+        prompt=prompt,
+        links=links,
+        sample=sample,
         presence={k: int(v or 0) for k, v in counts.items()},
     )
 

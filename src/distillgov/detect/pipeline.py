@@ -35,6 +35,7 @@ from distillgov.detect.scoring import Scores, decide, evidence
 from distillgov.detect.signals import SIGNALS, Family, Reference, computable
 
 Progress = Callable[[str], None]
+STEPS = 8  # progress steps of one run: reading, six aggregates, scoring
 
 
 @dataclass
@@ -100,8 +101,7 @@ def detect(
     report = progress or (lambda _msg: None)
     report("reading inputs")
     source = engine.read(paths)
-    report("aggregating exchanges per account")
-    partials = partials_mod.compute(engine, source, params.sample_per_account)
+    partials = partials_mod.compute(engine, source, params.sample_per_account, report)
     report("scoring accounts and linking campaigns")
     return analyse(partials, source.absent, params), source.inputs
 
@@ -122,9 +122,10 @@ def detect_incremental(
     files = [p for p in parquet_files(paths)]
     new_inputs = [i for i in describe_inputs(files) if i.sha256 not in stored.seen()]
     if new_inputs:
-        report(f"aggregating {len(new_inputs)} new input file(s)")
+        report("reading inputs")
         source = engine.read([Path(i.path) for i in new_inputs])
-        fresh = state_mod.hash_prompt_keys(partials_mod.compute(engine, source, params.sample_per_account))
+        computed = partials_mod.compute(engine, source, params.sample_per_account, report)
+        fresh = state_mod.hash_prompt_keys(computed)
         if stored.partials is None:
             stored.partials, stored.absent = fresh, set(source.absent)
         else:
