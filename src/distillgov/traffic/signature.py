@@ -88,7 +88,7 @@ def splitmix64(x: U64) -> U64:
 
 
 def _large_string_buffers(strings: pa.Array[Any]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
-    """Offsets (rebased to 0) and bytes of a large_string array, without copying the bytes."""
+    """Offsets (rebased to 0) and bytes of a large string/binary array, without copying the bytes."""
     buffers = strings.buffers()
     offsets = np.frombuffer(
         memoryview(cast(pa.Buffer, buffers[1])),
@@ -112,22 +112,28 @@ def _word_bytes(data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     return is_word
 
 
-def _tokens(
-    texts: pa.Array[Any],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
-    """Step 1: tokens per text, and each token's byte start and length in `data` (lowercased)."""
+def _tokens(texts: pa.Array[Any]) -> tuple[npt.NDArray[np.int64], pa.Array[Any]]:
+    """Step 1: how many tokens each text has, and all tokens in order as one string array."""
     offsets, data = _large_string_buffers(pc.utf8_lower(texts))
     is_word = _word_bytes(data)
     boundary = np.zeros(len(data) + 1, dtype=bool)
     boundary[offsets] = True  # a token never runs across two texts
     previous_word = np.concatenate(([False], is_word[:-1])) & ~boundary[:-1]
     next_word = np.concatenate((is_word[1:], [False])) & ~boundary[1:]
-    starts_mask = is_word & ~previous_word
-    starts = np.flatnonzero(starts_mask)
-    ends = np.flatnonzero(is_word & ~next_word) + 1
-    tokens_before = np.concatenate(([0], np.cumsum(starts_mask)))  # tokens starting before each byte
-    counts = np.diff(tokens_before[offsets])
-    return counts, starts, ends - starts, data
+    starts = np.flatnonzero(is_word & ~previous_word)
+    lengths = np.flatnonzero(is_word & ~next_word) + 1 - starts
+    counts = np.diff(np.searchsorted(starts, offsets)).astype(np.int64)
+    # The tokens are the word bytes with the separators taken out.
+    packed = data[is_word]
+    token_offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    # ndarrays support the buffer protocol; the numpy stubs for Python 3.11 do not say so.
+    offsets_buffer = pa.py_buffer(token_offsets)  # type: ignore[arg-type]
+    tokens = pa.Array.from_buffers(
+        pa.large_binary(),
+        len(starts),
+        [None, offsets_buffer, pa.py_buffer(packed)],  # type: ignore[arg-type]
+    )
+    return counts, tokens
 
 
 def _powers(count: int) -> U64:
@@ -140,37 +146,45 @@ def _powers(count: int) -> U64:
     return powers[:count]
 
 
-def _token_hashes(
-    starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64], data: npt.NDArray[np.uint8]
-) -> U64:
-    """Step 2: polynomial hash of each token's bytes, then splitmix64(p + n)."""
-    if len(starts) == 0:
+def _distinct_token_hashes(tokens: pa.Array[Any]) -> U64:
+    """Step 2 for tokens stored back to back: polynomial hash of the bytes, then splitmix64(p + n)."""
+    if len(tokens) == 0:
         return np.zeros(0, dtype=np.uint64)
-    first_of_token = np.concatenate(([0], np.cumsum(lengths)[:-1]))  # in the packed token bytes
-    packed = np.arange(int(lengths.sum()))
-    position = packed + np.repeat(starts - first_of_token, lengths)  # in `data`
-    exponents = np.repeat(first_of_token + lengths - 1, lengths) - packed
+    offsets, data = _large_string_buffers(tokens)
+    lengths = np.diff(offsets)
+    packed = np.arange(len(data))
+    exponents = np.repeat(offsets[1:] - 1, lengths) - packed
     with np.errstate(over="ignore"):
-        weighted = data[position].astype(np.uint64) * _powers(int(lengths.max()))[exponents]
-        sums = np.add.reduceat(weighted, first_of_token)
+        weighted = data.astype(np.uint64) * _powers(int(lengths.max()))[exponents]
+        sums = np.add.reduceat(weighted, offsets[:-1])
         return splitmix64(sums + lengths.astype(np.uint64))
+
+
+def _token_hashes(tokens: pa.Array[Any]) -> U64:
+    """Step 2 for every token. Text repeats words, so only the distinct ones are hashed."""
+    encoded = cast("pa.DictionaryArray[Any, Any]", pc.dictionary_encode(tokens))
+    distinct = _distinct_token_hashes(encoded.dictionary)
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return distinct[indices]
 
 
 def _shingles(token_hash: U64, counts: npt.NDArray[np.int64]) -> tuple[U64, npt.NDArray[np.int64]]:
     """Step 3: shingle hashes of every text in text order, and how many each text has."""
     n = len(token_hash)
-    text_start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    position = np.arange(n) - np.repeat(text_start, counts)
-    text_tokens = np.repeat(counts, counts)
-    ahead1 = token_hash[np.minimum(np.arange(1, n + 1), n - 1)]
-    ahead2 = token_hash[np.minimum(np.arange(2, n + 2), n - 1)]
+    shingle_counts = np.where(counts >= 3, counts - 2, counts)
+    token_start = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    shingle_start = np.concatenate(([0], np.cumsum(shingle_counts)[:-1]))
+    # Shingle j of a text begins at the text's token j.
+    kept = np.arange(int(shingle_counts.sum())) + np.repeat(token_start - shingle_start, shingle_counts)
+    short = np.repeat(counts < 3, shingle_counts)
+    first = token_hash[kept]
+    second = token_hash[np.minimum(kept + 1, n - 1)]
+    third = token_hash[np.minimum(kept + 2, n - 1)]
     with np.errstate(over="ignore"):
-        trigram = splitmix64(token_hash * np.uint64(_K1) + ahead1 * np.uint64(_K2) + ahead2)
-    unigram = splitmix64(token_hash ^ np.uint64(_UNIGRAM_SEED))
-    short = text_tokens < 3
-    keep = short | (position <= text_tokens - 3)  # a trigram needs two more tokens of its text
-    shingles = np.where(short, unigram, trigram)[keep]
-    return shingles, np.where(counts >= 3, counts - 2, counts)
+        shingles = splitmix64(first * np.uint64(_K1) + second * np.uint64(_K2) + third)
+    if short.any():
+        shingles[short] = splitmix64(first[short] ^ np.uint64(_UNIGRAM_SEED))
+    return shingles, shingle_counts
 
 
 def _minhash(shingles: U64, shingle_counts: npt.NDArray[np.int64]) -> npt.NDArray[np.uint32]:
@@ -180,16 +194,18 @@ def _minhash(shingles: U64, shingle_counts: npt.NDArray[np.int64]) -> npt.NDArra
     if not has.any():
         return out
     starts = np.concatenate(([0], np.cumsum(shingle_counts)[:-1]))[has]
+    hashed = np.empty_like(shingles)
     with np.errstate(over="ignore"):
         for k in range(SIGNATURE_SIZE):
-            hashed = ((shingles * PERMUTATION_A[k] + PERMUTATION_B[k]) >> np.uint64(32)).astype(np.uint32)
-            out[has, k] = np.minimum.reduceat(hashed, starts)
+            np.multiply(shingles, PERMUTATION_A[k], out=hashed)
+            np.add(hashed, PERMUTATION_B[k], out=hashed)
+            out[has, k] = np.minimum.reduceat(hashed >> np.uint64(32), starts)
     return out
 
 
 def _signature_chunk(texts: pa.Array[Any]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
-    counts, starts, lengths, data = _tokens(texts)
-    shingles, shingle_counts = _shingles(_token_hashes(starts, lengths, data), counts)
+    counts, tokens = _tokens(texts)
+    shingles, shingle_counts = _shingles(_token_hashes(tokens), counts)
     return _minhash(shingles, shingle_counts), shingle_counts > 0
 
 
