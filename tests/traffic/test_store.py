@@ -114,3 +114,13 @@ def test_a_running_ingest_locks_the_store(tmp_path: Path) -> None:
     (tmp_path / "store" / LOCK_FILE).write_text("12345")
     with pytest.raises(StoreError, match="another ingest"):
         run_ingest([source], tmp_path / "store")
+
+
+def test_a_store_inside_an_input_folder_is_not_read_back(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "a.jsonl", rows(2))
+    run_ingest([tmp_path], tmp_path / "store")
+    write_jsonl(tmp_path / "b.jsonl", rows(1, start=2))
+    result = run_ingest([tmp_path], tmp_path / "store")
+    assert [f.path for f in result.files] == [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]
+    assert result.by_reason == {"duplicate_request_id": 2}
+    assert len(store_rows(tmp_path / "store")) == 3

@@ -316,11 +316,23 @@ def new_ingest_id() -> str:
 
 
 def ingest(
-    sources: Iterable[str], options: IngestOptions, progress: Callable[[int], None] | None = None
+    sources: Iterable[str],
+    options: IngestOptions,
+    progress: Callable[[int], None] | None = None,
+    *,
+    on_total: Callable[[int], None] | None = None,
 ) -> IngestResult:
-    """Ingest the sources into the store; see the module docstring for what is guaranteed."""
+    """Ingest the sources into the store; see the module docstring for what is guaranteed.
+
+    `progress` is called with the number of input bytes read since its last call; `on_total`
+    once, first, with the size of all inputs.
+    """
     advance = progress or (lambda _: None)
     paths, problems = expand_sources(sources)
+    store_root = options.store.resolve()
+    paths = [p for p in paths if not p.resolve().is_relative_to(store_root)]  # never read the store back
+    if on_total is not None:
+        on_total(sum(p.stat().st_size for p in paths if p.is_file()))
     key = load_key(options.key_file) if options.key_file else None  # a bad key fails before any work
     settings = StoreSettings(fingerprint(key) if key else None, options.drop_text)
     store = prepare_store(options.store, settings)

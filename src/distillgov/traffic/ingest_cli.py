@@ -26,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from distillgov.traffic.ingest import IngestOptions, IngestResult, expand_sources, ingest
+from distillgov.traffic.ingest import IngestOptions, IngestResult, ingest
 from distillgov.traffic.mapping import CANONICAL, MappingError, load_mapping, shipped_mappings
 from distillgov.traffic.pseudonymize import KeyFileError, generate_key, key_is_private
 from distillgov.traffic.readers import Format
@@ -149,11 +149,14 @@ def ingest_command(
             drop_text=drop_text,
             max_reject_rate=max_reject_rate,
         )
-        paths, _ = expand_sources(sources)
-        total = sum(p.stat().st_size for p in paths if p.is_file())
         with _progress(console, quiet) as progress:
-            task = progress.add_task("ingest", total=total)
-            result = ingest(sources, options, lambda n: progress.advance(task, n))
+            task = progress.add_task("ingest", total=None)
+            result = ingest(
+                sources,
+                options,
+                lambda n: progress.advance(task, n),
+                on_total=lambda total: progress.update(task, total=total),
+            )
     except (MappingError, KeyFileError, StoreError) as error:
         _error(str(error))
         raise typer.Exit(EXIT_FAILED) from None
