@@ -60,16 +60,22 @@ def test_an_unreadable_file_fails_the_run_after_the_others_are_ingested(tmp_path
     good = write_jsonl(tmp_path / "good.jsonl", rows(3))
     fake = tmp_path / "fake.jsonl.gz"
     fake.write_bytes(jsonl_bytes(rows(2)))
-    code, output = invoke(
-        "ingest", good, fake, tmp_path / "missing.jsonl", tmp_path / "none-*.csv", "--out", tmp_path / "store"
-    )
+    corrupt = tmp_path / "corrupt.parquet"
+    corrupt.write_bytes(b"PAR1" + bytes(range(256)) * 4 + b"PAR1")
+    junk = tmp_path / "junk.jsonl"
+    junk.write_bytes(bytes(range(256)) * 8)
+    missing = tmp_path / "missing.jsonl"
+    sources = [good, fake, corrupt, junk, missing, tmp_path / "none-*.csv"]
+    code, output = invoke("ingest", *sources, "--out", tmp_path / "store")
     assert code == 2
     assert len(store_rows(tmp_path / "store")) == 3
     assert f"{fake}: named as gzip but is not gzip" in output
-    assert f"{tmp_path / 'missing.jsonl'}: file not found" in output
+    assert f"{corrupt}: not a readable Parquet file" in output
+    assert f"{junk}: binary content" in output
+    assert f"{missing}: file not found" in output
     assert "pattern matches no files" in output
     manifest = json.loads(next((tmp_path / "store" / "manifests").glob("*.json")).read_text())
-    assert manifest["counts"]["files_failed"] == 3
+    assert manifest["counts"]["files_failed"] == 5
 
 
 def test_quiet_prints_nothing_but_errors(tmp_path: Path) -> None:
