@@ -12,7 +12,7 @@ import zstandard
 from ingest_helpers import jsonl_bytes, rows
 
 from distillgov.traffic.quarantine import Reason, Rejection
-from distillgov.traffic.readers import Format, SourceBatch, UnreadableFileError, open_source
+from distillgov.traffic.readers import Format, SourceBatch, UnreadableFileError, jsonl, open_source
 from distillgov.traffic.readers.base import ROW_COLUMN
 from distillgov.traffic.readers.jsonl import JsonLinesReader
 from distillgov.traffic.readers.stream import ByteStream, Compression
@@ -184,3 +184,16 @@ def test_compression_is_detected_by_content_not_name(tmp_path: Path) -> None:
     assert open_source(path).compression is Compression.GZIP
     table, _, _ = read(path)
     assert table.num_rows == 2
+
+
+def test_lines_longer_than_arrows_chunk_stay_on_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "_parse_slow", None)  # the line-by-line fallback must not run
+    records = rows(3)
+    records[1]["prompt"] = "word " * 500_000  # 2.5 MB on one line
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(jsonl_bytes(records))
+    table, rejections, _ = read(path)
+    assert rejections == [] and lines_of(table) == [1, 2, 3]
+    assert table.column("prompt")[1].as_py() == records[1]["prompt"]

@@ -31,6 +31,7 @@ from distillgov.traffic.quarantine import Reason, Rejection, escape_bytes
 from distillgov.traffic.readers.base import SourceBatch, columns_from_records, with_rows
 from distillgov.traffic.readers.stream import BrokenTail, ByteStream, TextBlock, text_blocks
 
+_ARROW_CHUNK = 1 << 20
 _TYPE_CHANGE = re.compile(r"Column\(/([^)/]*)\) changed from string to number")
 _WHITESPACE = np.zeros(256, dtype=bool)
 _WHITESPACE[[0x20, 0x09, 0x0D, 0x0A]] = True
@@ -126,15 +127,27 @@ class JsonLinesReader:
 
 
 def _parse_fast(data: bytes, declared: dict[str, pa.DataType]) -> pa.Table | None:
-    """Arrow's parser, with string-declared columns switched to float64 when they hold numbers."""
-    for _ in range(len(declared) + 1):
+    """Arrow's parser, with string-declared columns switched to float64 when they hold numbers.
+
+    Arrow parses in 1 MiB chunks on several threads; a block holding a longer line is parsed
+    again as one chunk rather than falling back to Python.
+    """
+    chunk = _ARROW_CHUNK
+    for _ in range(len(declared) + 2):
         options = pa_json.ParseOptions(
             explicit_schema=pa.schema(list(declared.items())), unexpected_field_behavior="infer"
         )
         try:
             # A zero-copy reader over the block; the stubs only know file objects.
-            return pa_json.read_json(pa.BufferReader(data), parse_options=options)  # type: ignore[arg-type]
+            return pa_json.read_json(
+                pa.BufferReader(data),  # type: ignore[arg-type]
+                read_options=pa_json.ReadOptions(block_size=chunk),
+                parse_options=options,
+            )
         except pa.ArrowInvalid as error:
+            if "straddle" in str(error) and chunk < len(data):
+                chunk = len(data)
+                continue
             match = _TYPE_CHANGE.search(str(error))
             if match is None or declared.get(match.group(1)) != pa.string():
                 return None
