@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import pyarrow as pa
 
@@ -128,7 +129,7 @@ REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in EXCHANGE_FIELDS if f.re
 PSEUDONYMIZED_FIELDS: tuple[str, ...] = tuple(f.name for f in EXCHANGE_FIELDS if f.pseudonymized)
 
 
-def _arrow_field(spec: ExchangeField) -> pa.Field:
+def _arrow_field(spec: ExchangeField) -> pa.Field[Any]:
     return pa.field(
         spec.name,
         spec.arrow_type,
