@@ -193,7 +193,7 @@ def _item(node: dict[str, Any], seen: set[str]) -> Item:
     children: list[Item] = []
     for child in node["children"]:
         if child["predicate"] in seen:
-            note = f"the answer to \"{child['question']}\" is {_words(child['answer'])} (reasoned above)."
+            note = f'the answer to "{child["question"]}" is {_words(child["answer"])} (reasoned above).'
             if all(c[0] != note for c in children):
                 children.append((note, []))
             continue

@@ -10,13 +10,13 @@ repeating column lists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import pyarrow as pa
 
 
-class FieldKind(str, Enum):
+class FieldKind(StrEnum):
     """How a field is parsed and checked; one kind, one validation rule."""
 
     TEXT = "text"  # free text, may be absent
@@ -41,85 +41,139 @@ UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 EXCHANGE_FIELDS: tuple[ExchangeField, ...] = (
     ExchangeField(
-        "request_id", FieldKind.IDENTIFIER, pa.string(), True,
+        "request_id",
+        FieldKind.IDENTIFIER,
+        pa.string(),
+        True,
         "Provider-assigned id of the request; unique across the store. A repeated id is quarantined "
         "(the first occurrence is kept) because double-counting inflates the volume evidence.",
     ),
     ExchangeField(
-        "timestamp", FieldKind.TIMESTAMP, UTC_TIMESTAMP, True,
+        "timestamp",
+        FieldKind.TIMESTAMP,
+        UTC_TIMESTAMP,
+        True,
         "When the request was received, in UTC. Input may be ISO-8601 with `Z` or an offset, or epoch "
         "seconds / milliseconds / microseconds (told apart by magnitude).",
     ),
     ExchangeField(
-        "account_id", FieldKind.IDENTIFIER, pa.string(), True,
+        "account_id",
+        FieldKind.IDENTIFIER,
+        pa.string(),
+        True,
         "The customer account that sent the request; the unit that detection scores.",
         pseudonymized=True,
     ),
     ExchangeField(
-        "organization_id", FieldKind.IDENTIFIER, pa.string(), False,
+        "organization_id",
+        FieldKind.IDENTIFIER,
+        pa.string(),
+        False,
         "The organization that owns the account, when the provider has one; enterprises share it.",
         pseudonymized=True,
     ),
     ExchangeField(
-        "api_key_id", FieldKind.IDENTIFIER, pa.string(), False,
+        "api_key_id",
+        FieldKind.IDENTIFIER,
+        pa.string(),
+        False,
         "Id (never the secret) of the API key used; keys shared across accounts link them.",
         pseudonymized=True,
     ),
     ExchangeField(
-        "client_ip", FieldKind.IDENTIFIER, pa.string(), False,
+        "client_ip",
+        FieldKind.IDENTIFIER,
+        pa.string(),
+        False,
         "Source IP address as seen by the provider's edge; its /24 (IPv4) or /48 (IPv6) network links "
         "accounts behind one proxy pool or corporate gateway.",
         pseudonymized=True,
     ),
     ExchangeField(
-        "user_agent", FieldKind.TEXT, pa.string(), False,
+        "user_agent",
+        FieldKind.TEXT,
+        pa.string(),
+        False,
         "HTTP User-Agent of the client; SDK and version strings are shared by automation.",
     ),
     ExchangeField(
-        "payment_fingerprint", FieldKind.IDENTIFIER, pa.string(), False,
+        "payment_fingerprint",
+        FieldKind.IDENTIFIER,
+        pa.string(),
+        False,
         "Opaque fingerprint of the payment instrument (e.g. the processor's card fingerprint); shared "
         "payment is among the most specific links between accounts.",
         pseudonymized=True,
     ),
     ExchangeField(
-        "account_created_at", FieldKind.TIMESTAMP, UTC_TIMESTAMP, False,
+        "account_created_at",
+        FieldKind.TIMESTAMP,
+        UTC_TIMESTAMP,
+        False,
         "When the account was created, in UTC; bursts of creation reveal account farms.",
     ),
     ExchangeField(
-        "model", FieldKind.IDENTIFIER, pa.string(), True,
+        "model",
+        FieldKind.IDENTIFIER,
+        pa.string(),
+        True,
         "The model the request asked for (provider's model name).",
     ),
     ExchangeField(
-        "prompt", FieldKind.TEXT, pa.string(), False,
+        "prompt",
+        FieldKind.TEXT,
+        pa.string(),
+        False,
         "The user-supplied input (last user turn, or the whole rendered prompt). Absent under "
         "`ingest --drop-text`, where only its length and a MinHash signature are kept.",
     ),
     ExchangeField(
-        "completion", FieldKind.TEXT, pa.string(), False,
+        "completion",
+        FieldKind.TEXT,
+        pa.string(),
+        False,
         "The model's output text. Absent under `ingest --drop-text`.",
     ),
     ExchangeField(
-        "input_tokens", FieldKind.COUNT, pa.int64(), False,
+        "input_tokens",
+        FieldKind.COUNT,
+        pa.int64(),
+        False,
         "Tokens billed for the input (OpenTelemetry `gen_ai.usage.input_tokens`).",
     ),
     ExchangeField(
-        "output_tokens", FieldKind.COUNT, pa.int64(), False,
+        "output_tokens",
+        FieldKind.COUNT,
+        pa.int64(),
+        False,
         "Tokens generated (OpenTelemetry `gen_ai.usage.output_tokens`): what a harvester takes away.",
     ),
     ExchangeField(
-        "max_tokens", FieldKind.COUNT, pa.int64(), False,
+        "max_tokens",
+        FieldKind.COUNT,
+        pa.int64(),
+        False,
         "Output limit the client requested; harvesting asks for long outputs.",
     ),
     ExchangeField(
-        "conversation_id", FieldKind.IDENTIFIER, pa.string(), False,
+        "conversation_id",
+        FieldKind.IDENTIFIER,
+        pa.string(),
+        False,
         "Groups the turns of one conversation; harvesting is overwhelmingly single-turn.",
     ),
     ExchangeField(
-        "turn_index", FieldKind.COUNT, pa.int64(), False,
+        "turn_index",
+        FieldKind.COUNT,
+        pa.int64(),
+        False,
         "0-based position of this exchange within its conversation.",
     ),
     ExchangeField(
-        "status", FieldKind.TEXT, pa.string(), False,
+        "status",
+        FieldKind.TEXT,
+        pa.string(),
+        False,
         "Outcome as the provider logged it (e.g. `ok`, `error`, an HTTP status code).",
     ),
 )
