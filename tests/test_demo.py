@@ -27,6 +27,11 @@ def test_demo_stores_every_clean_row_and_quarantines_exactly_the_injected_faults
     assert {"interactive", "enterprise", "eval_pipeline", "automated_app"} <= populations
     assert any(name.startswith("campaign") for name in populations)
     assert (tmp_path / "demo" / "summary.json").exists()
+    detection = summary["detection"]
+    # Detection scores every stored account, flagged or not, and writes its report.
+    assert sum(c["accounts"] for c in detection["by_population"].values()) == summary["accounts"]
+    assert Path(detection["report"]).stat().st_size > 1000
+    assert detection["true_campaigns_found"] <= detection["true_campaigns"]
 
 
 def test_demo_command_prints_the_honest_summary(tmp_path: Path) -> None:

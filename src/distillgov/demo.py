@@ -1,21 +1,26 @@
 """`distillgov demo`: the main job end to end on embedded defaults.
 
 Simulates a labelled week of API traffic (with a small share of injected log faults), ingests
-it into the normalized store, and reports what the store holds next to what the simulator
-says it wrote — so the numbers a newcomer sees are checked against ground truth, not asserted.
-Later stages (detection, forensics, case files) extend this run as they land.
+it into the normalized store, runs campaign detection over the store, and reports each stage's
+numbers next to the simulator's ground truth — so what a newcomer sees is checked, not asserted.
+Labels are joined only after detection has run; detection never sees them.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
+from distillgov.detect.findings import build_findings
+from distillgov.detect.pipeline import detect
+from distillgov.detect.report import write_report
 from distillgov.provenance import tool_block
 from distillgov.traffic.ingest import IngestOptions, IngestResult, ingest
 from distillgov.traffic.simulator import SimulationConfig, SimulationResult, simulate
@@ -83,6 +88,43 @@ def _fault_check(
     return {"injected": dict(injected), "caught": caught, "missed": missed, "other": other}
 
 
+def _detection(store: Path, labels: Path, out: Path) -> dict[str, Any]:
+    """Detect on the store, write findings and the HTML report, then score them against the labels."""
+    analysis, inputs = detect([store])
+    findings = build_findings(analysis, [i.as_dict() for i in inputs], {"engine": "duckdb"})
+    findings_path, report_path = out / "findings.json", out / "findings.html"
+    findings_path.write_text(json.dumps(findings, indent=2, default=str) + "\n")
+    write_report(analysis, findings, report_path)
+    truth = {row["account_id"]: row for row in pq.read_table(labels).to_pylist()}
+    per_population: dict[str, dict[str, int]] = {}
+    flagged_campaign_of: dict[str, str | None] = {}
+    for account in findings["accounts"]:
+        label = truth[account["account_id"]]
+        counts = per_population.setdefault(label["population"], {"accounts": 0, "flagged": 0})
+        counts["accounts"] += 1
+        counts["flagged"] += int(account["flagged"])
+        if account["flagged"]:
+            flagged_campaign_of[account["account_id"]] = account["campaign_id"]
+    members: dict[str, list[str]] = {}
+    for account_id, label in truth.items():
+        if label["campaign_id"] is not None:
+            members.setdefault(label["campaign_id"], []).append(account_id)
+    found = sum(
+        max(Counter(flagged_campaign_of[a] for a in accounts if a in flagged_campaign_of).values(), default=0)
+        > len(accounts) / 2
+        for accounts in members.values()
+    )
+    return {
+        "findings": str(findings_path),
+        "report": str(report_path),
+        "flagged_accounts": findings["summary"]["flagged"],
+        "campaigns_reported": findings["summary"]["campaigns"],
+        "true_campaigns": len(members),
+        "true_campaigns_found": found,
+        "by_population": dict(sorted(per_population.items())),
+    }
+
+
 def summarize(simulation: SimulationResult, ingested: IngestResult) -> dict[str, Any]:
     """What the store holds, per population, beside the simulator's own counts."""
     store = open_store(ingested.store)
@@ -131,6 +173,7 @@ def run_demo(config: DemoConfig, reporter: Reporter | None = None, progress: Any
         [str(path) for path in simulation.files], IngestOptions(store=config.out / "store"), progress
     )
     summary = summarize(simulation, ingested)
+    summary["detection"] = _detection(ingested.store, simulation.labels, config.out)
     summary["parameters"] = {
         "rows": config.rows,
         "days": config.days,

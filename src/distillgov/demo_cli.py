@@ -28,6 +28,16 @@ def _population_table(summary: dict[str, Any]) -> Table:
     return table
 
 
+def _detection_table(detection: dict[str, Any]) -> Table:
+    table = Table(title="detection, scored against the labels after the fact")
+    for column in ("population", "accounts", "flagged", "flagged share"):
+        table.add_column(column, justify="left" if column == "population" else "right")
+    for population, counts in detection["by_population"].items():
+        share = counts["flagged"] / counts["accounts"] if counts["accounts"] else 0.0
+        table.add_row(population, f"{counts['accounts']:,}", f"{counts['flagged']:,}", f"{share:.1%}")
+    return table
+
+
 def _print_summary(summary: dict[str, Any], console: Console) -> None:
     console.print(
         f"\n[bold]simulated[/] {summary['simulated_rows']:,} rows over {summary['parameters']['days']} days "
@@ -47,9 +57,16 @@ def _print_summary(summary: dict[str, Any], console: Console) -> None:
             f"{faults['caught']:,}, missed {faults['missed']:,}, other rows quarantined {faults['other']:,}"
         )
     console.print(_population_table(summary))
+    console.print(_detection_table(summary["detection"]))
+    detection = summary["detection"]
     console.print(
-        "Campaign detection over this store arrives with the detection issue; "
-        f"the store is at {summary['store']}, the full summary in summary.json."
+        f"[bold]detection[/] flagged {detection['flagged_accounts']:,} accounts in "
+        f"{detection['campaigns_reported']} campaign(s); simulated campaigns found "
+        f"{detection['true_campaigns_found']} of {detection['true_campaigns']} "
+        "(found = most of its accounts flagged under one campaign id)"
+    )
+    console.print(
+        f"findings: {detection['findings']}\nreport:   {detection['report']}\nsummary:  summary.json"
     )
 
 
