@@ -17,6 +17,7 @@ absent are added as typed nulls and recorded, so that each signal needing them c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,7 +162,7 @@ class Engine:
             if threads:
                 self.backend.raw_sql(f"SET threads = {int(threads)}")
         else:
-            self._spark = spark_session or local_spark_session()
+            self._spark = spark_session or spark_session_from_environment()
             self.backend = ibis.pyspark.connect(self._spark)
 
     def read(self, paths: Sequence[Path]) -> Source:
@@ -179,6 +180,29 @@ class Engine:
     def to_arrow(self, expr: ir.Table) -> Any:
         """Execute an expression and return a pyarrow Table."""
         return expr.to_pyarrow()
+
+
+SPARK_MASTER_VARIABLE = "DISTILLGOV_SPARK_MASTER"
+
+
+def spark_session_from_environment() -> Any:
+    """The session `--engine pyspark` uses: a cluster when DISTILLGOV_SPARK_MASTER names one.
+
+    `DISTILLGOV_SPARK_MASTER=spark://host:7077` (or `yarn`, `k8s://...`) runs on that cluster;
+    `SPARK_REMOTE=sc://host:15002` is honoured by pyspark itself (Spark Connect). Otherwise local
+    mode on two cores.
+    """
+    from pyspark.sql import SparkSession
+
+    master = os.environ.get(SPARK_MASTER_VARIABLE)
+    if master is None:
+        return local_spark_session()
+    return (
+        SparkSession.builder.master(master)
+        .appName("distillgov-detect")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
 
 
 def local_spark_session(cores: int = 2) -> Any:
