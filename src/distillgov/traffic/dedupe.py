@@ -45,6 +45,14 @@ class Duplicate:
     first_row: int
 
 
+def _repeated_ids(con: duckdb.DuckDBPyConnection, new: str, old: str | None) -> pa.Table:
+    """Request ids that occur twice among the new rows or also among the old: one column read."""
+    within = f"SELECT request_id FROM {new} AS n GROUP BY request_id HAVING count(*) > 1"
+    if old is not None:
+        within += f" UNION SELECT request_id FROM {new} AS n SEMI JOIN {old} AS o USING (request_id)"
+    return con.sql(within).to_arrow_table()  # type: ignore[no-any-return]
+
+
 def find_duplicates(
     staged: list[Path], existing: list[Path], input_order: list[str], scratch: Path
 ) -> list[Duplicate]:
@@ -56,30 +64,27 @@ def find_duplicates(
     con.execute(f"SET memory_limit = '{_MEMORY_LIMIT}'")
     con.execute(f"SET temp_directory = '{str(scratch).replace(chr(39), chr(39) * 2)}'")
     con.execute("SET preserve_insertion_order = false")
-    order = pa.table({"source_file": input_order, "input_rank": list(range(len(input_order)))})
-    con.register("input_order_", order)
-    new = (
-        "SELECT request_id, source_file, source_row, filename "
-        f"FROM read_parquet({_file_list(staged)}, filename = true)"
+    new = f"read_parquet({_file_list(staged)}, filename = true)"
+    old = f"read_parquet({_file_list(existing)})" if existing else None
+    repeated = _repeated_ids(con, new, old)
+    if repeated.num_rows == 0:  # the common case costs one pass over one column
+        con.close()
+        return []
+    con.register("repeated_", repeated)
+    con.register(
+        "input_order_", pa.table({"source_file": input_order, "input_rank": range(len(input_order))})
     )
-    old = (
-        f"SELECT request_id, source_file, source_row FROM read_parquet({_file_list(existing)})"
-        if existing
-        else "SELECT CAST(NULL AS VARCHAR) AS request_id, CAST(NULL AS VARCHAR) AS source_file, "
-        "CAST(NULL AS BIGINT) AS source_row LIMIT 0"
+    old_occurrences = (
+        "UNION ALL SELECT request_id, source_file, source_row, NULL, 0, 0 "
+        f"FROM {old} AS o SEMI JOIN repeated_ USING (request_id)"
+        if old is not None
+        else ""
     )
     statement = f"""
-        WITH new AS ({new}), old AS ({old}),
-        repeated AS (
-            SELECT request_id FROM new GROUP BY request_id HAVING count(*) > 1
-            UNION SELECT request_id FROM new SEMI JOIN old USING (request_id)
-        ),
-        occurrences AS (
+        WITH occurrences AS (
             SELECT n.request_id, n.source_file, n.source_row, n.filename, 1 AS is_new, o.input_rank
-            FROM new n JOIN input_order_ o USING (source_file) SEMI JOIN repeated USING (request_id)
-            UNION ALL
-            SELECT request_id, source_file, source_row, NULL, 0, 0
-            FROM old SEMI JOIN repeated USING (request_id)
+            FROM {new} n JOIN input_order_ o USING (source_file) SEMI JOIN repeated_ USING (request_id)
+            {old_occurrences}
         )
         SELECT filename, source_file, source_row,
                first_value(source_file) OVER w AS first_file, first_value(source_row) OVER w AS first_row,
@@ -88,7 +93,7 @@ def find_duplicates(
         WINDOW w AS (PARTITION BY request_id ORDER BY is_new, input_rank, source_row)
         QUALIFY occurrence > 1 AND is_new = 1
     """
-    rows = con.sql(statement).fetchall()
+    rows = con.execute(statement).fetchall()
     con.close()
     return [Duplicate(r[0], r[1], int(r[2]), r[3], int(r[4])) for r in rows]
 
