@@ -210,22 +210,23 @@ class _Ingest:
         self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="distillgov-validate")
         self._local = threading.local()
         self.pseudonymizer = Pseudonymizer(load_key(options.key_file)) if options.key_file else None
+        self._otel_mapping = load_mapping(OTEL_MAPPING)
         self.writer = _Lanes(staging, ingest_id, max(1, min(_MAX_LANES, cores)))
 
     def _validator(self, mapping: Mapping) -> Validator:
         """This thread's validator for a mapping (DuckDB connections are not shared by threads)."""
-        validators: dict[str, Validator] = self._local.__dict__.setdefault("validators", {})
-        validator = validators.get(mapping.name)
+        validators: dict[int, Validator] = self._local.__dict__.setdefault("validators", {})
+        validator = validators.get(id(mapping))
         if validator is None:
             naive_utc = self.options.naive_timestamps_utc
             validator = Validator(mapping, naive_utc=naive_utc, connection=duckdb.connect())
-            validators[mapping.name] = validator
+            validators[id(mapping)] = validator
         return validator
 
     def _mapping(self, source: SourceFile) -> Mapping:
         """OTLP spans need the OpenTelemetry mapping unless the run names its own."""
         if source.format is Format.OTLP and self.options.mapping is CANONICAL:
-            return load_mapping(OTEL_MAPPING)
+            return self._otel_mapping
         return self.options.mapping
 
     def file(
