@@ -37,13 +37,13 @@ def _validator(naive_utc: bool) -> Validator:
     return Validator(CANONICAL, naive_utc=naive_utc, connection=duckdb.connect())
 
 
-def timestamps(values: list[Any], **options: Any) -> list[Any]:
-    """Stored timestamp per value, or the rejection reason."""
-    result = check([row(i, timestamp=v) for i, v in enumerate(values)], **options)
+def outcomes(column: str, values: list[Any], **options: Any) -> list[Any]:
+    """Per value put in `column`: the value stored, or the reason it was rejected (`?` if neither)."""
+    result = check([row(i, **{column: v}) for i, v in enumerate(values)], **options)
     stored = dict(
         zip(
             result.valid.column("source_row").to_pylist(),
-            result.valid.column("timestamp").to_pylist(),
+            result.valid.column(column).to_pylist(),
             strict=True,
         )
     )
@@ -54,7 +54,12 @@ def timestamps(values: list[Any], **options: Any) -> list[Any]:
             strict=True,
         )
     )
-    return [stored.get(i + 1, rejected.get(i + 1)) for i in range(len(values))]
+    return [stored.get(i + 1, rejected.get(i + 1, "?")) for i in range(len(values))]
+
+
+def timestamps(values: list[Any], **options: Any) -> list[Any]:
+    """Stored timestamp per value, or the rejection reason."""
+    return outcomes("timestamp", values, **options)
 
 
 def test_iso_timestamps_with_a_zone_are_read_as_given() -> None:
@@ -135,22 +140,7 @@ def test_typed_timestamp_columns() -> None:
 
 
 def counts(values: list[Any], types: dict[str, pa.DataType] | None = None) -> list[Any]:
-    result = check([row(i, input_tokens=v) for i, v in enumerate(values)], types=types)
-    stored = dict(
-        zip(
-            result.valid.column("source_row").to_pylist(),
-            result.valid.column("input_tokens").to_pylist(),
-            strict=True,
-        )
-    )
-    rejected = dict(
-        zip(
-            result.rejected.column("source_row").to_pylist(),
-            result.rejected.column("reason").to_pylist(),
-            strict=True,
-        )
-    )
-    return [stored.get(i + 1, rejected.get(i + 1, "?")) for i in range(len(values))]
+    return outcomes("input_tokens", values, types=types)
 
 
 def test_counts_accept_whole_numbers_in_any_form() -> None:
