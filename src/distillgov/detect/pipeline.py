@@ -23,6 +23,7 @@ from distillgov.detect.engines import (
     Engine,
     InputError,
     InputFile,
+    Source,
     describe_inputs,
     parquet_files,
 )
@@ -88,6 +89,15 @@ def _link_column(kind: str) -> str:
     return {"subnet": "client_ip", "created_hour": "account_created_at"}.get(kind, kind)
 
 
+def _read(
+    engine: Engine, paths: Sequence[Path], params: DetectParameters, report: Progress
+) -> tuple[Source, Partials]:
+    """The one way both entry points turn input files into per-account partial aggregates."""
+    report("reading inputs")
+    source = engine.read(paths)
+    return source, partials_mod.compute(engine, source, params.sample_per_account, report)
+
+
 def detect(
     paths: Sequence[Path],
     params: DetectParameters | None = None,
@@ -99,9 +109,7 @@ def detect(
     params = params or DetectParameters()
     engine = engine or Engine()
     report = progress or (lambda _msg: None)
-    report("reading inputs")
-    source = engine.read(paths)
-    partials = partials_mod.compute(engine, source, params.sample_per_account, report)
+    source, partials = _read(engine, paths, params, report)
     report("scoring accounts and linking campaigns")
     return analyse(partials, source.absent, params), source.inputs
 
@@ -122,9 +130,7 @@ def detect_incremental(
     files = [p for p in parquet_files(paths)]
     new_inputs = [i for i in describe_inputs(files) if i.sha256 not in stored.seen()]
     if new_inputs:
-        report("reading inputs")
-        source = engine.read([Path(i.path) for i in new_inputs])
-        computed = partials_mod.compute(engine, source, params.sample_per_account, report)
+        source, computed = _read(engine, [Path(i.path) for i in new_inputs], params, report)
         fresh = state_mod.hash_prompt_keys(computed)
         if stored.partials is None:
             stored.partials, stored.absent = fresh, set(source.absent)
