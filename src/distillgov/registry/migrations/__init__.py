@@ -1,0 +1,1 @@
+"""Alembic migrations for the registry's database, shipped inside the package (`registry init-db`)."""
