@@ -92,9 +92,9 @@ def test_malformed_verifier_keys_are_refused(key: str) -> None:
 def test_malformed_signer_keys_are_refused() -> None:
     with pytest.raises(KeyFormatError):
         parse_signer(VKEY)
-    prefix, _, rest = SIGNER.rpartition("+")
+    private, key, name, _, material = SIGNER.split("+", 4)
     with pytest.raises(KeyFormatError, match="declares id"):
-        parse_signer(prefix.rsplit("+", 1)[0] + "+00000000+" + rest)
+        parse_signer(f"{private}+{key}+{name}+00000000+{material}")
 
 
 def test_signatures_by_other_keys_are_set_aside_not_trusted() -> None:
