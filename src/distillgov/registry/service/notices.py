@@ -201,21 +201,24 @@ def public_view(notice: Notice) -> dict[str, Any]:
         "safe_harbors_uncertain": assessment["safe_harbors_uncertain"],
         "immunity": assessment["immunity"]["granted"],
         "compulsory_license": assessment["compulsory_license"],
+        "log_index": notice.log_index,
+        "details": None,
     }
 
 
 def detailed_view(notice: Notice) -> dict[str, Any]:
     assessment = notice.assessment
     return public_view(notice) | {
-        "expected_volume": notice.expected_volume,
-        "facts": notice.facts,
-        "facts_sha256": notice.facts_sha256,
-        "uncertainties": assessment["uncertainties"],
-        "assumptions": assessment["assumptions"],
-        "levy": assessment["levy"],
-        "immunity_conditions": assessment["immunity"],
-        "justification": assessment["justification"],
-        "rulebooks": notice.rulebooks,
-        "parameters": notice.parameters,
-        "log_index": notice.log_index,
+        "details": {
+            "expected_volume": notice.expected_volume,
+            "facts": notice.facts,
+            "facts_sha256": notice.facts_sha256,
+            "uncertainties": assessment["uncertainties"],
+            "assumptions": assessment["assumptions"],
+            "levy": assessment["levy"],
+            "immunity_conditions": assessment["immunity"],
+            "justification": assessment["justification"],
+            "rulebooks": notice.rulebooks,
+            "parameters": notice.parameters,
+        }
     }

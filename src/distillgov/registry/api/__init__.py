@@ -1,0 +1,1 @@
+"""The registry's HTTP API (FastAPI): thin routes over `distillgov.registry.service`."""

@@ -1,0 +1,99 @@
+"""RFC 9457 problem details for every error the API returns, with field-level messages.
+
+`type` is a URN per problem kind (not dereferenceable, as the RFC allows); `errors` lists each
+field that was wrong, by its location in the request (`body.facts.teacher.access`, `query.limit`,
+`header.Idempotency-Key`) and what to do about it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+
+from distillgov.registry.errors import FieldProblem, RegistryError
+
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(description="URI identifying the problem kind")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="the request path")
+    errors: list[FieldError] = []
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: Sequence[FieldProblem] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=f"urn:distillgov:registry:problem:{slug}",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=[FieldError(field=e.field, message=e.message) for e in errors],
+    )
+    return JSONResponse(body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _location(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+async def _registry_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RegistryError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, exc.problems, headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [FieldProblem(_location(e.get("loc", ())), str(e.get("msg", "invalid"))) for e in exc.errors()]
+    detail = f"{len(errors)} field(s) are not valid; see errors"
+    return problem_response(request, 422, "invalid-request", "The request is not valid", detail, errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code, "http-error")
+    return problem_response(
+        request, exc.status_code, slug, str(exc.detail), str(exc.detail), headers=dict(exc.headers or {})
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    detail = "the registry failed to handle this request; nothing was written"
+    return problem_response(request, 500, "internal-error", "Internal error", detail)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RegistryError, _registry_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
