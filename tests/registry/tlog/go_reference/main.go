@@ -117,6 +117,8 @@ func main() {
 	out["entries_sha256"] = hex.EncodeToString(all.Sum(nil))
 	out["stored_hashes"] = stored
 
+	// x/mod 0.7.0's TreeHash(0) is the zero Hash; RFC 6962 (and later x/mod) says SHA-256 of "".
+	// The vector keeps what this Go returns, and the Python test says which it accepts.
 	treeHashes := make([]tlog.Hash, entryCount+1)
 	for n := int64(0); n <= entryCount; n++ {
 		h, err := tlog.TreeHash(n, stored)
@@ -164,7 +166,7 @@ func main() {
 	tilesBySize := map[string][]tileVector{}
 	for _, size := range []int64{1, 7, 255, 256, 257, 300} {
 		var vs []tileVector
-		for _, t := range tlog.NewTiles(height, 0, size) {
+		for _, t := range treeTiles(size) {
 			data, err := tlog.ReadTileData(t, stored)
 			must(err)
 			sum := sha256.Sum256(data)
@@ -174,7 +176,7 @@ func main() {
 	}
 	out["tiles"] = tilesBySize
 	var paths70000 []string
-	for _, t := range tlog.NewTiles(height, 0, 70000) {
+	for _, t := range treeTiles(70000) {
 		paths70000 = append(paths70000, c2spPath(t))
 	}
 	out["tile_paths_70000"] = paths70000
@@ -258,6 +260,23 @@ func main() {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", " ")
 	must(enc.Encode(out))
+}
+
+// treeTiles returns the tiles of the tree of the given size. x/mod 0.7.0's NewTiles(h, 0, size) also lists
+// every narrower partial tile a growing log would have published on the way (later x/mod versions
+// list only the widest), so keep the widest tile of each (level, index): the tiles of this tree.
+func treeTiles(size int64) []tlog.Tile {
+	var tiles []tlog.Tile
+	for _, t := range tlog.NewTiles(height, 0, size) {
+		if k := len(tiles) - 1; k >= 0 && tiles[k].L == t.L && tiles[k].N == t.N {
+			if t.W > tiles[k].W {
+				tiles[k] = t
+			}
+			continue
+		}
+		tiles = append(tiles, t)
+	}
+	return tiles
 }
 
 // bundleEntry returns entry k of a tlog-tiles entry bundle (big-endian uint16 length prefixes).
