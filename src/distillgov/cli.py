@@ -46,4 +46,5 @@ ingest_cli.register(app)
 law_cli.register(app)
 demo_cli.register(app)
 detect_cli.register(app)
+__import__("distillgov.watermark.cli", fromlist=["register"]).register(app)  # torch loads per command
 registry_cli.register(app)
