@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 import typer
-from tlog_reference import decision
+from tlog_reference import decision, fixed_key
 from typer.testing import CliRunner
 
 from distillgov.registry.tlog.cli import register
 from distillgov.registry.tlog.memory import MemoryLog
 from distillgov.registry.tlog.note import generate_signer
 
-SIGNER, VKEY = generate_signer("registry.test/cli")
+SIGNER, VKEY = fixed_key("registry.test/cli")
 
 registry_app = typer.Typer()
 

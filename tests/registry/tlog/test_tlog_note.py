@@ -8,6 +8,7 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tlog_reference import fixed_key
 
 from distillgov.registry.tlog.checkpoint import (
     Checkpoint,
@@ -41,7 +42,7 @@ SPEC_NOTE = (
 # The example of the C2SP tlog-checkpoint specification.
 SPEC_CHECKPOINT = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 
-SIGNER, VKEY = generate_signer("registry.example/log")
+SIGNER, VKEY = fixed_key("registry.example/log")
 
 
 def test_the_signed_note_spec_example_verifies() -> None:

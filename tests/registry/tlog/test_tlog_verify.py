@@ -10,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from tlog_reference import decision
+from tlog_reference import decision, fixed_key
 
 from distillgov.registry.tlog import verify
 from distillgov.registry.tlog.checkpoint import Checkpoint, sign_checkpoint
@@ -19,7 +19,7 @@ from distillgov.registry.tlog.memory import MemoryLog
 from distillgov.registry.tlog.note import Signer, generate_signer, parse_signer
 from distillgov.registry.tlog.tiles import bundles_for_size, entry_bundle, parse_entry_bundle, tiles_for_size
 
-SIGNER, VKEY = generate_signer("registry.test/log")
+SIGNER, VKEY = fixed_key("registry.test/log")
 SIZE = 600  # two full level-0 tiles and a partial one; a partial level-1 tile of width 2
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
+from distillgov.registry.tlog.note import generate_signer
+
 CT_LEAVES = [
     bytes.fromhex(h)
     for h in [
@@ -121,3 +123,9 @@ def decision(index: int) -> dict[str, object]:
         "note": "é" * (index % 5) + "x" * (index % 17),
         "amount_minor": index * 125,
     }
+
+
+def fixed_key(name: str, label: str = "") -> tuple[str, str]:
+    """A signer/verifier pair derived from `name` and `label`: stable across pytest-xdist workers, whose
+    collected test ids must agree."""
+    return generate_signer(name, seed=hashlib.sha256(f"{name}|{label}".encode()).digest())
