@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import math
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -194,3 +196,12 @@ def test_uncanonicalizable_decisions_are_refused() -> None:
         canonical_entry({"blob": "x" * 70000})
     with pytest.raises(EntryError, match="JSON object"):
         canonical_entry(["not", "an", "object"])  # type: ignore[arg-type]
+
+
+def test_the_checkpoint_example_in_the_docs_verifies() -> None:
+    """docs/transparency-log.md shows a signed checkpoint and its key; a reader must be able to verify it."""
+    text = (Path(__file__).parents[3] / "docs" / "transparency-log.md").read_text()
+    vkey = re.search(r"verifier key `([^`]+)`", text)
+    note = re.search(r"```\n(registry\.example/log\n.*?\n)```", text, re.DOTALL)
+    assert vkey and note
+    assert open_checkpoint(note.group(1), vkey.group(1)).size == 3

@@ -312,42 +312,58 @@ def save_log(
 ) -> Report:
     """Mirror a log (checkpoint, vkey, every tile and entry bundle) into `folder` for offline use.
 
-    Everything is verified before it is written. Without `vkey` the key the log serves is used, and
-    the report says so: that only proves the copy is self-consistent, not whose log it is. A folder
-    that already holds a copy is only overwritten by a tree consistent with it.
+    What is written is exactly the bytes that were verified (each resource is read once), so a log
+    that answers differently on a second read cannot slip anything into the copy. Without `vkey` the
+    key the log serves is used, and the report says so: that only proves the copy is self-consistent,
+    not whose log it is. A folder that already holds a copy is only replaced by a tree consistent with it.
     """
-    log = open_source(url)
+    log = _RecordingSource(_source(url))
     key = _verifier(_read(log, "vkey").decode("utf-8", "replace").strip() if vkey is None else vkey)
     report = verify_checkpoint(log, key, audit=True, progress=progress)
     if (folder / "checkpoint").is_file():
         verify_consistency(log, key, (folder / "checkpoint").read_bytes())
-    checkpoint_text = _read(log, "checkpoint")
-    if _open_checkpoint(checkpoint_text, key, "the checkpoint") != report.checkpoint:
-        raise InconsistentTreeError("the log published a new checkpoint while it was being saved; save again")
-    resources = [
-        tile.path
-        for tile in (*tiles_for_size(report.checkpoint.size), *bundles_for_size(report.checkpoint.size))
-    ]
-    for path in resources:
-        write_resource(folder, path, _read(log, path))
+    resources = {path: data for path, data in log.recorded.items() if path not in ("checkpoint", "vkey")}
+    for path, data in resources.items():
+        write_resource(folder, path, data)
     write_resource(folder, "vkey", f"{key.text}\n".encode())
-    write_resource(folder, "checkpoint", checkpoint_text)
+    write_resource(folder, "checkpoint", log.recorded["checkpoint"])
     verify_checkpoint(folder, key, audit=True)
     checks = [
         *report.checks,
-        f"saved {len(resources)} tiles and bundles to {folder} and re-verified the copy",
+        f"saved the {len(resources)} verified tiles and bundles to {folder}, re-verified the copy",
     ]
     if vkey is None:
         checks.append("key taken from the log's own /vkey: compare it with the key published out of band")
     return Report("save", log.description, key.text, report.checkpoint, checks, {"folder": str(folder)})
 
 
-def _open(source: str | Path | LogSource, vkey: str | Verifier) -> tuple[LogSource, Verifier, TileReader]:
-    key = _verifier(vkey)
+class _RecordingSource:
+    """Reads each resource once and keeps it, so that what is saved is what was verified."""
+
+    def __init__(self, source: LogSource) -> None:
+        self.source = source
+        self.recorded: dict[str, bytes] = {}
+
+    @property
+    def description(self) -> str:
+        return self.source.description
+
+    def read(self, path: str) -> bytes:
+        if path not in self.recorded:
+            self.recorded[path] = self.source.read(path)
+        return self.recorded[path]
+
+
+def _source(source: str | Path | LogSource) -> LogSource:
     try:
-        log = open_source(source)
+        return open_source(source)
     except SourceError as exc:
         raise BadInputError(str(exc)) from None
+
+
+def _open(source: str | Path | LogSource, vkey: str | Verifier) -> tuple[LogSource, Verifier, TileReader]:
+    key = _verifier(vkey)
+    log = _source(source)
     checkpoint = _open_checkpoint(_read(log, "checkpoint"), key, f"the checkpoint of {log.description}")
     return log, key, TileReader(log, checkpoint)
 
