@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from distillgov import __version__
@@ -135,3 +137,15 @@ def healthz(request: Request, actor: Actor | None = Depends(PUBLIC.dependency)) 
 def app_from_env() -> FastAPI:
     """The factory uvicorn workers call (`registry serve --workers N`)."""
     return create_app(settings_from_env())
+
+
+def routes(app: FastAPI) -> list[BaseRoute]:
+    """Every route the app serves, with included routers flattened (FastAPI includes them lazily).
+
+    The route-policy test and the fuzzing and load tools enumerate the API through this.
+    """
+    return [context.original_route for context in iter_route_contexts(app.routes)]
+
+
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    return [route for route in routes(app) if isinstance(route, APIRoute)]

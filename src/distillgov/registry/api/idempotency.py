@@ -64,12 +64,14 @@ def run_write(
     operation: Callable[[Context], BaseModel],
     status_code: int = 201,
     redact: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    key: str | None = None,
 ) -> JSONResponse:
     """Run `operation` once per (user, key); replay its stored response on every retry.
 
     `redact` removes secrets (a new API token) from the stored copy: a replay never shows them again.
+    `key` is for callers whose key is not a header (a form's hidden field); it defaults to the header.
     """
-    key = idempotency_key(request)
+    key = key or idempotency_key(request)
     print_ = fingerprint(request, body)
     state = app_state(request)
     with state.db.write() as session:

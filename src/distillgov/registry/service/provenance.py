@@ -20,7 +20,6 @@ from cyclonedx.model.component import Component, ComponentType, Pedigree
 from cyclonedx.model.contact import OrganizationalEntity
 from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
 
 from distillgov import __version__
 from distillgov.registry.models import License, Notice, ProtectedModel, SafeHarborClaim
@@ -70,6 +69,10 @@ def mlbom(ctx: Context, notice_id: int) -> dict[str, Any]:
     document["metadata"]["tools"] = {
         "components": [{"type": "application", "name": "distillgov", "version": __version__}]
     }
+    # Imported here: jsonschema's format checkers (rfc3987-syntax) take seconds to import, which every
+    # API worker would otherwise pay at start-up whether or not it ever exports a BOM.
+    from cyclonedx.validation.json import JsonStrictValidator
+
     error = JsonStrictValidator(SCHEMA_VERSION).validate_str(json.dumps(document))
     if error is not None:
         raise MlBomInvalidError(
