@@ -155,7 +155,7 @@ def test_walkthrough(walk: Harness, tmp_path: Path) -> None:
 
 
 def test_private_amounts_are_committed_not_published(registry: Harness) -> None:
-    """The log is public; a usage report's amount appears only as a salted commitment the licensee can open."""
+    """The log is public: a usage report's amount appears only as a salted commitment, opened by its salt."""
     from distillgov.registry.translog import commitment
 
     h = registry
