@@ -13,6 +13,7 @@ import shutil
 import socket
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,7 +86,16 @@ def url(executor: PostgreSQLExecutor, dbname: str) -> str:
 
 
 def create_database(executor: PostgreSQLExecutor, name: str, template: str | None = None) -> str:
-    with psycopg.connect(url(executor, "postgres"), autocommit=True) as connection:
-        suffix = f" TEMPLATE {template}" if template else ""
-        connection.execute(f"CREATE DATABASE {name}{suffix}")  # type: ignore[arg-type]
-    return url(executor, name)
+    """A new database, copied from `template` when given (PostgreSQL refuses to copy a template that
+    another session still holds open, as a just-closed pool may for a moment: retry briefly)."""
+    suffix = f" TEMPLATE {template}" if template else ""
+    for attempt in range(50):
+        try:
+            with psycopg.connect(url(executor, "postgres"), autocommit=True) as connection:
+                connection.execute(f"CREATE DATABASE {name}{suffix}")  # type: ignore[arg-type]
+            return url(executor, name)
+        except psycopg.errors.ObjectInUse:
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
+    raise AssertionError("unreachable")
