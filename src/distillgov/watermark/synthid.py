@@ -123,7 +123,7 @@ class SynthIDDetector:
     def ngram_hashes(self, ngrams: np.ndarray) -> np.ndarray:
         """Low bits (mod table size) of transformers' key-free hash of each n-gram row."""
         start = torch.ones(ngrams.shape[0], dtype=torch.long)
-        hashed = self.processor.accumulate_hash(start, torch.from_numpy(ngrams))
+        hashed = self.processor.accumulate_hash(start, torch.from_numpy(np.ascontiguousarray(ngrams)))
         residues: np.ndarray = torch.remainder(hashed, self.params.sampling_table_size).numpy()
         return residues
 
