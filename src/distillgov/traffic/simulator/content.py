@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from distillgov.traffic.simulator.frame import Frame, segment_starts
-from distillgov.traffic.simulator.plan import MODEL_TIERS, Plan, template_sampler
+from distillgov.traffic.simulator.plan import Plan, template_sampler
 from distillgov.traffic.simulator.spec import Content, ContentMode
 from distillgov.traffic.simulator.templates import BENCHMARK, CHAT, COMPLETION_PARTS, PROMPT_PARTS, Corpus
 
@@ -65,7 +65,7 @@ def _chat_fragments(corpus: Corpus, frame: Frame, rng: np.random.Generator) -> I
 def benchmark_position(plan: Plan, frame: Frame) -> tuple[I64, I64]:
     """Item and model slot of each row of a benchmark run (items x models per run, fixed order)."""
     items = plan.accounts.items[frame.account].astype(np.int64)
-    position = frame.seq % (items * MODEL_TIERS)
+    position = frame.seq % (items * plan.accounts.slots[frame.account])
     return position % items, position // items
 
 

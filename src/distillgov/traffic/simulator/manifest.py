@@ -29,6 +29,10 @@ LABELS_SCHEMA = pa.schema(
         pa.field("account_id", pa.string(), nullable=False),
         pa.field("campaign_id", pa.string()),
         pa.field("population", pa.string(), nullable=False),
+        # Added later (readers of the first three columns are unaffected): the coarse class a
+        # benchmark reports false positives by, and the behaviour (a campaign's style) the account ran.
+        pa.field("category", pa.string(), nullable=False),
+        pa.field("behavior", pa.string(), nullable=False),
     ]
 )
 
@@ -45,12 +49,17 @@ def labels_table(plan: Plan) -> pa.Table:
     """One row per account, sorted by account id so file order reveals nothing either."""
     accounts = plan.accounts
     campaign = _campaign_mask(plan)
+    population = accounts.population.astype(np.int64)
     labels = pa.array([p.label for p in plan.populations], pa.string())
+    categories = pa.array([p.category.value for p in plan.populations], pa.string())
+    behaviors = pa.array([b.name for b in plan.behaviors], pa.string())
     table = pa.table(
         {
             "account_id": ids(plan, "account_id", np.arange(len(accounts))),
             "campaign_id": ids(plan, "campaign_id", np.maximum(accounts.group, 0), campaign),
-            "population": labels.take(accounts.population.astype(np.int64)),
+            "population": labels.take(population),
+            "category": categories.take(population),
+            "behavior": behaviors.take(accounts.behavior.astype(np.int64)),
         },
         schema=LABELS_SCHEMA,
     )
@@ -90,6 +99,7 @@ def campaigns(plan: Plan) -> list[dict[str, Any]]:
             {
                 "campaign_id": str(ids(plan, "campaign_id", np.array([group]))[0]),
                 "population": population.label,
+                "style": plan.behaviors[int(np.bincount(accounts.behavior[members]).argmax())].name,
                 "accounts": int(members.sum()),
                 "rows": int(accounts.rows[members].sum()),
                 "first_account_created_at": _iso(int(accounts.created_us[members].min())),
@@ -119,6 +129,7 @@ def manifest(
             {
                 "preset": preset,
                 "label": spec.label,
+                "category": spec.category.value,
                 "share": plan.scenario.shares()[preset],
                 "rows": rows,
                 "accounts": int(members.sum()),

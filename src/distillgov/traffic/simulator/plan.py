@@ -38,6 +38,7 @@ SECOND_US = 1_000_000
 MODEL_TIERS = 3  # flagship, mid, small; index 3 is the newly released flagship
 _WARMUP_SECONDS = (600.0, 1.0)  # median and spread of the delay between sign-up and first request
 _LAST_CREATION_MARGIN_US = 6 * HOUR_US  # accounts created inside the window still get time to act
+_MIN_PROXY_POOL = 8  # even a one-account operator's proxy plan rotates over several exits
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -78,7 +79,9 @@ class Accounts:
     items: I32
     max_tokens: I32  # 0 = not set
     model: npt.NDArray[np.int8]  # pinned model tier (ModelChoice.ACCOUNT)
-    cron_us: I64  # Nightly: time of day the pipeline's run starts
+    cron_us: I64  # Nightly: offset of the first run from the window's start (time of day, maybe days)
+    slots: npt.NDArray[np.int8]  # BENCHMARK: model slots each run sweeps
+    output_scale: npt.NDArray[np.float32]  # per-account multiplier on output length
     row_offset: I64 = field(init=False)
 
     def __post_init__(self) -> None:
@@ -205,18 +208,19 @@ class _Planner:
     # -- account-level decisions ---------------------------------------------------------------
 
     def _groups(self, spec: PopulationSpec, n: int, rng: np.random.Generator) -> tuple[I32, int]:
+        """Cut the population's accounts into organizations or campaigns of heavy-tailed sizes.
+
+        Campaigns too: how many there are and how big follows from the seed, from a few very
+        large swarms down to operators with a handful of accounts or one.
+        """
         identity = spec.identity
         if identity.grouping is Grouping.NONE:
             return np.full(n, -1, dtype=np.int32), 0
-        if identity.grouping is Grouping.CAMPAIGN:
-            count = max(1, min(identity.campaigns, n))
-            local = np.arange(n) * count // n
-        else:
-            lo, hi = identity.group_size_bounds
-            sizes = np.clip(np.round(identity.group_size.sample(rng, n)), lo, hi).astype(np.int64)
-            ends = np.cumsum(sizes)
-            count = int(np.searchsorted(ends, n, side="left")) + 1
-            local = np.searchsorted(ends, np.arange(n), side="right")
+        lo, hi = identity.group_size_bounds
+        sizes = np.clip(np.round(identity.group_size.sample(rng, n)), lo, hi).astype(np.int64)
+        ends = np.cumsum(sizes)
+        count = int(np.searchsorted(ends, n, side="left")) + 1
+        local = np.searchsorted(ends, np.arange(n), side="right")
         return (self.groups + local).astype(np.int32), count
 
     def _creation(
@@ -231,8 +235,11 @@ class _Planner:
         else:
             anchor_days = lo + (hi - lo) * rng.random(max(n_groups, 1)) ** identity.recency
             anchor = start - (anchor_days * DAY_US).astype(np.int64)
-            base = anchor[np.maximum(group_local, 0)]
-            created = base + (rng.random(len(group_local)) * identity.burst_hours * HOUR_US).astype(np.int64)
+            index = np.maximum(group_local, 0)
+            width = identity.burst_hours * np.exp(
+                identity.burst_sigma * rng.standard_normal(max(n_groups, 1))
+            )
+            created = anchor[index] + (rng.random(len(group_local)) * width[index] * HOUR_US).astype(np.int64)
             late = rng.random(len(group_local)) < identity.late_joiners
             room = np.maximum(end - _LAST_CREATION_MARGIN_US - created, HOUR_US)
             created[late] += (rng.random(int(late.sum())) * room[late]).astype(np.int64)
@@ -256,7 +263,13 @@ class _Planner:
             moved = extra & (rng.random(len(owner)) < 0.5)
             at_work = extra & (rng.random(len(owner)) < network.at_work)
             subnets = np.where(at_work, office, np.where(moved, elsewhere, home))
-            offset = self._push_ip(self.space.hosts(rng, subnets))
+            exits = (
+                self.space.carrier_exits
+                if network.kind is NetworkKind.RESIDENTIAL
+                else self.space.cloud_exits
+            )
+            addresses = self.space.shared(rng, exits, self.space.hosts(rng, subnets), network.shared_exit)
+            offset = self._push_ip(addresses)
             return offset + np.cumsum(counts) - counts, counts.astype(np.int32)
         # Group-level pools: an office NAT, or a campaign's proxy exits across many /24s.
         offsets = np.empty(max(n_groups, 1), dtype=np.int64)
@@ -268,10 +281,16 @@ class _Planner:
                 subnet = self.space.pick(rng, self.space.corporate, 1, popular=False)
                 subnets = np.repeat(subnet, size)
             else:
-                size = max(20, round(network.pool_per_account * members[g]))
+                per_account = network.pool_per_account * float(
+                    np.exp(network.pool_sigma * rng.standard_normal())
+                )
+                size = max(_MIN_PROXY_POOL, round(per_account * members[g]))
                 spread = self.space.pick(rng, self.space.residential, max(5, size // 2), popular=False)
                 subnets = spread[rng.integers(0, len(spread), size=size)]
-            addresses = np.unique(self.space.hosts(rng, subnets))
+            addresses = self.space.hosts(rng, subnets)
+            if network.kind is NetworkKind.PROXY:
+                addresses = self.space.shared(rng, self.space.carrier_exits, addresses, network.shared_exit)
+            addresses = np.unique(addresses)
             offsets[g], sizes[g] = self._push_ip(addresses), len(addresses)
         index = np.maximum(group_local, 0)
         return offsets[index], sizes[index]
@@ -284,12 +303,15 @@ class _Planner:
         if payment.kind is PaymentKind.OWN:
             cards = self.cards + np.arange(n)
             self.cards += n
+            borrowed = rng.random(n) < payment.shared
+            cards[borrowed] = cards[rng.integers(0, n, size=int(borrowed.sum()))]
         elif payment.kind is PaymentKind.GROUP:
             cards = self.cards + np.maximum(group_local, 0)
             self.cards += max(n_groups, 1)
         else:
             members = np.bincount(np.maximum(group_local, 0), minlength=max(n_groups, 1))
-            per_group = np.maximum(1, np.ceil(members / payment.accounts_per_card)).astype(np.int64)
+            ratio = payment.accounts_per_card * np.exp(payment.card_sigma * rng.standard_normal(len(members)))
+            per_group = np.maximum(1, np.ceil(members / np.maximum(ratio, 1.0))).astype(np.int64)
             first = self.cards + np.cumsum(per_group) - per_group
             self.cards += int(per_group.sum())
             index = np.maximum(group_local, 0)
@@ -307,18 +329,20 @@ class _Planner:
         for b, beh in enumerate(spec.behaviors):
             mask = np.flatnonzero(behavior == b)
             lo, hi = beh.clients.per_account
-            if beh.clients.shared_by_group:
-                per_group = rng.integers(lo, hi + 1, size=max(n_groups, 1))
-                first = np.array(
-                    [self._push_ua(self._draw_agents(rng, beh.clients, int(k))) for k in per_group]
-                )
-                offsets[mask] = first[np.maximum(group_local[mask], 0)]
-                counts[mask] = per_group[np.maximum(group_local[mask], 0)]
-            else:
-                k = rng.integers(lo, hi + 1, size=len(mask))
-                start = self._push_ua(self._draw_agents(rng, beh.clients, int(k.sum())))
-                offsets[mask] = start + np.cumsum(k) - k
-                counts[mask] = k
+            k = rng.integers(lo, hi + 1, size=len(mask))
+            start = self._push_ua(self._draw_agents(rng, beh.clients, int(k.sum())))
+            offsets[mask] = start + np.cumsum(k) - k
+            counts[mask] = k
+            if beh.clients.shared_by_group > 0 and n_groups > 0:
+                # Some operators give every account the same client fingerprint, others do not.
+                shared = rng.random(n_groups) < beh.clients.shared_by_group
+                per_group = rng.integers(lo, hi + 1, size=n_groups)
+                first = self._push_ua(self._draw_agents(rng, beh.clients, int(per_group.sum())))
+                group_first = first + np.cumsum(per_group) - per_group
+                group = group_local[mask]
+                use = (group >= 0) & shared[np.maximum(group, 0)]
+                offsets[mask[use]] = group_first[group[use]]
+                counts[mask[use]] = per_group[group[use]]
         return offsets, counts
 
     def _waves(self, index: int, spec: PopulationSpec, n_groups: int, rng: np.random.Generator) -> None:
@@ -343,18 +367,26 @@ class _Planner:
     ) -> dict[str, np.ndarray]:
         window = self.window
         volume = spec.volume
-        n = int(np.clip(round(rows / (volume.per_account_day * window.days)), 1, volume.max_accounts or rows))
+        rate = volume.per_account_day * float(np.exp(volume.rate_sigma * rng.standard_normal()))
+        n = int(np.clip(round(rows / (rate * window.days)), 1, volume.max_accounts or rows))
         n = min(n, rows)
+        group, n_groups = self._groups(spec, n, rng)
+        group_local = (group - self.groups).astype(np.int64)
         shares = np.array([b.share for b in spec.behaviors])
-        behavior = rng.choice(len(spec.behaviors), size=n, p=shares / shares.sum())
+        if spec.identity.behavior_per_group and n_groups > 0:
+            primary, secondary = rng.choice(len(spec.behaviors), size=(2, n_groups), p=shares / shares.sum())
+            mixed = rng.random(n) < (spec.identity.style_mix * rng.random(n_groups))[group_local]
+            behavior = np.where(mixed, secondary[group_local], primary[group_local])
+        else:
+            behavior = rng.choice(len(spec.behaviors), size=n, p=shares / shares.sum())
         weight = (
             np.exp(volume.sigma * rng.standard_normal(n))
             * np.array([b.volume_factor for b in spec.behaviors])[behavior]
         )
+        if n_groups > 0:
+            weight *= np.exp(volume.group_sigma * rng.standard_normal(n_groups))[group_local]
         account_rows = 1 + rng.multinomial(rows - n, weight / weight.sum())
 
-        group, n_groups = self._groups(spec, n, rng)
-        group_local = (group - self.groups).astype(np.int64)
         self._waves(index, spec, n_groups, rng)
         created = self._creation(spec, group_local, n_groups, rng)
         warmup = np.exp(np.log(_WARMUP_SECONDS[0]) + _WARMUP_SECONDS[1] * rng.standard_normal(n)) * SECOND_US
@@ -409,26 +441,37 @@ class _Planner:
             "max_tokens": np.zeros(n, dtype=np.int32),
             "model": np.zeros(n, dtype=np.int8),
             "cron_us": np.zeros(n, dtype=np.int64),
+            "slots": np.ones(n, dtype=np.int8),
+            "output_scale": np.ones(n, dtype=np.float32),
         }
         for b, beh in enumerate(spec.behaviors):
             mask = np.flatnonzero(behavior == b)
             k = len(mask)
             out["max_tokens"][mask] = _categorical(rng, beh.max_tokens, k)
+            out["output_scale"][mask] = beh.output_scale.sample(rng, k)
             tiers = np.array(beh.models.weights)
             out["model"][mask] = rng.choice(MODEL_TIERS, size=k, p=tiers / tiers.sum())
             content = beh.content
             if content.per_account:
                 out["template"][mask] = template_sampler(self.templates, content.families)(rng, k)
             if content.mode is ContentMode.BENCHMARK:
-                # Enough items that the window's runs (one a night plus the release run) hold the rows.
-                runs = window.days + (1 if window.release_us is not None else 0)
-                need = np.ceil(account_rows[mask] / (MODEL_TIERS * runs)).astype(np.int64)
-                lo, hi = content.benchmark_items
-                out["items"][mask] = np.clip(need, lo, min(hi, BENCHMARK_ITEMS))
+                # Enough items that the runs this account aims at hold its rows.
+                slots = rng.integers(content.benchmark_models[0], content.benchmark_models[1] + 1, size=k)
+                low, high = content.benchmark_runs_per_day
+                runs = np.maximum(1.0, np.round(window.days * (low + (high - low) * rng.random(k))))
+                need = np.ceil(account_rows[mask] / (slots * runs)).astype(np.int64)
+                out["slots"][mask] = slots
+                out["items"][mask] = np.clip(need, 1, min(content.benchmark_max_items, BENCHMARK_ITEMS))
                 out["item_start"][mask] = rng.integers(0, BENCHMARK_ITEMS - out["items"][mask] + 1)
             if isinstance(beh.timing, Nightly):
                 first, last = beh.timing.hours_utc
-                out["cron_us"][mask] = ((first + (last - first) * rng.random(k)) * HOUR_US).astype(np.int64)
+                cron = ((first + (last - first) * rng.random(k)) * HOUR_US).astype(np.int64)
+                if beh.timing.spread_days:
+                    # One-off sweeps start on any day that leaves room for all of the account's runs.
+                    per_run = out["items"][mask].astype(np.int64) * out["slots"][mask]
+                    used = np.minimum(np.ceil(account_rows[mask] / per_run), window.days).astype(np.int64)
+                    cron += (rng.random(k) * (window.days - used + 1)).astype(np.int64) * DAY_US
+                out["cron_us"][mask] = cron
         return out
 
     def groups_table(self) -> Groups:

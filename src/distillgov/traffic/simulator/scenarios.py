@@ -29,7 +29,19 @@ class Scenario:
         return {name: share / total for name, share in self.mix}
 
 
-_BENIGN = (("interactive", 0.58), ("automated-app", 0.23), ("eval-pipeline", 0.05), ("enterprise", 0.14))
+# Shares of rows. Per-account volumes (populations.py) turn them into accounts: at 1M rows about
+# 20k people, 400+ app integrations, 400+ eval pipelines, 3k enterprise seats and a few research
+# labs and licensed distillers.
+_BENIGN = (
+    ("interactive", 0.47),
+    ("coding-agent", 0.06),
+    ("automated-app", 0.17),
+    ("app-backend", 0.06),
+    ("eval-pipeline", 0.06),
+    ("research", 0.015),
+    ("enterprise", 0.13),
+    ("licensed", 0.01),
+)
 
 
 def _with(campaigns: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
@@ -69,10 +81,14 @@ SCENARIOS: dict[str, Scenario] = {
             "mixed-hard",
             "Hard negatives up-weighted (evals, enterprises, apps); small, evasive campaigns (~3% of rows).",
             (
-                ("interactive", 0.45),
-                ("automated-app", 0.25),
+                ("interactive", 0.36),
+                ("coding-agent", 0.08),
+                ("automated-app", 0.18),
+                ("app-backend", 0.08),
                 ("eval-pipeline", 0.10),
-                ("enterprise", 0.17),
+                ("research", 0.03),
+                ("enterprise", 0.13),
+                ("licensed", 0.015),
                 ("swarm-evasive", 0.012),
                 ("low-and-slow", 0.008),
                 ("paraphrase", 0.006),

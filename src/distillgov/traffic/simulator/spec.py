@@ -57,6 +57,7 @@ class Nightly:
     hours_utc: tuple[float, float] = (0.0, 6.0)  # window in which each pipeline's cron fires
     request_seconds: LogNormal = LogNormal(0.8, 0.4)  # spacing of requests inside a run
     release_delay_hours: float = 3.0
+    spread_days: bool = False  # runs start on a random day (a researcher's sweep), not the first night
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,18 @@ class Content:
     mode: ContentMode
     families: tuple[tuple[str, float], ...] = ()
     per_account: bool = False  # one template per account: a production integration does one job
-    benchmark_items: tuple[int, int] = (100, 500)
+    benchmark_max_items: int = 500  # items an account replays: as many as its volume allows, up to this
+    benchmark_models: tuple[int, int] = (3, 3)  # model slots a run sweeps (1 = the flagship only)
+    # BENCHMARK: runs per window day an account aims at; items follow from its volume. Nightly
+    # harnesses run about daily; a researcher's one-off sweep runs once or twice in the window.
+    benchmark_runs_per_day: tuple[float, float] = (1.0, 1.0)
 
 
 @dataclass(frozen=True)
 class Clients:
     families: tuple[tuple[str, float], ...]
     per_account: tuple[int, int] = (1, 1)
-    shared_by_group: bool = False  # all accounts of a campaign send the same client fingerprint
+    shared_by_group: float = 0.0  # chance that all accounts of a campaign send one client fingerprint
 
 
 class ModelChoice(StrEnum):
@@ -119,8 +124,13 @@ class Models:
 
 @dataclass(frozen=True)
 class Behavior:
-    """How one account acts; a population may mix several (enterprise staff and internal tools)."""
+    """How one account acts; a population may mix several (enterprise staff and internal tools).
 
+    For campaigns a behaviour is a *style* chosen per campaign (`Identity.behavior_per_group`):
+    one operator runs one pipeline, and different operators harvest different things.
+    """
+
+    name: str  # written to the labels file (`behavior`), so results can be broken down by it
     share: float
     timing: Timing
     content: Content
@@ -130,6 +140,9 @@ class Behavior:
     error_rate: float = 0.01
     rate_limited: float = 0.5  # fraction of errors that are 429s
     volume_factor: float = 1.0  # relative per-account volume against the population's other behaviours
+    # Per-account multiplier on output length: the same app or operator asks for the same depth
+    # every time, and accounts differ (a terse classifier prompt, a "write at length" system prompt).
+    output_scale: LogNormal = LogNormal(1.0, 0.0)
 
 
 # --- identity and volume --------------------------------------------------------------------
@@ -153,8 +166,12 @@ class Network:
     kind: NetworkKind
     addresses: tuple[int, int] = (1, 2)  # per account (per organization for CORPORATE)
     pool_per_account: float = 3.0  # PROXY: pool size relative to the campaign's accounts
+    pool_sigma: float = 0.0  # PROXY: spread of that ratio across campaigns (operators buy different plans)
     rotate_per_request: bool = False  # else an address is kept for a session
     at_work: float = 0.0  # RESIDENTIAL: chance an extra address is an employer's NAT (shared by coworkers)
+    # Chance an address is an exit that strangers share exactly: carrier-grade NAT for homes and
+    # phones, a serverless platform's egress for cloud hosts, a mobile proxy exit for campaigns.
+    shared_exit: float = 0.0
 
 
 class PaymentKind(StrEnum):
@@ -167,7 +184,9 @@ class PaymentKind(StrEnum):
 class Payment:
     kind: PaymentKind
     missing: float = 0.0  # accounts with no card on file (free tier / prepaid credits)
+    shared: float = 0.0  # OWN: accounts paying with another account's card (a household, a small team)
     accounts_per_card: float = 1.0  # FEW
+    card_sigma: float = 0.0  # FEW: spread of accounts per card across campaigns (some use one card each)
 
 
 class TimezoneMode(StrEnum):
@@ -182,10 +201,14 @@ class Identity:
     payment: Payment
     created_days_ago: tuple[float, float]  # negative = created inside the simulated window
     recency: float = 1.0  # >1 skews creation towards the recent end (a growing customer base)
-    group_size: LogNormal = LogNormal(1.0, 0.0)  # ORGANIZATION accounts per org
+    group_size: LogNormal = LogNormal(1.0, 0.0)  # accounts per organization or campaign
     group_size_bounds: tuple[int, int] = (1, 1)
-    campaigns: int = 1  # CAMPAIGN groups in the population
+    behavior_per_group: bool = False  # behaviours (styles) drawn per organization/campaign, not per account
+    # With behavior_per_group: each group also draws a secondary style and puts up to this share of
+    # its accounts on it (an operator splitting its accounts between two pipelines).
+    style_mix: float = 0.0
     burst_hours: float | None = None  # group members created within this many hours
+    burst_sigma: float = 0.0  # spread of that window across groups
     late_joiners: float = 0.0  # share of group members created after the burst
     keys: tuple[int, int] = (1, 2)
     timezone: TimezoneMode = TimezoneMode.ACCOUNT
@@ -196,12 +219,35 @@ class Volume:
     per_account_day: float  # mean exchanges per account per day: sets how many accounts a share needs
     sigma: float  # lognormal spread of volume across accounts
     max_accounts: int | None = None
+    # Seeded variation between runs and between groups: the population's typical rate is drawn
+    # per run (so the number of accounts differs from seed to seed) and each organization or
+    # campaign gets its own rate multiplier (operators pace their pipelines differently).
+    rate_sigma: float = 0.0
+    group_sigma: float = 0.0
+
+
+class Category(StrEnum):
+    """Who an account is, coarsely: what a benchmark reports false-positive rates by.
+
+    `licensed_distillation` is harvesting that the provider has authorized by contract: the traffic
+    looks like a campaign's, and whether to flag it is a policy question, so it is neither benign
+    nor a campaign in the labels (its `campaign_id` is null) and is reported on its own.
+    """
+
+    PERSON = "person"
+    APP = "app"
+    EVAL_PIPELINE = "eval_pipeline"
+    ENTERPRISE = "enterprise"
+    RESEARCH = "research"
+    LICENSED = "licensed_distillation"
+    CAMPAIGN = "campaign"
 
 
 @dataclass(frozen=True)
 class PopulationSpec:
     label: str  # written to the labels file; never visible in the traffic
     campaign: bool
+    category: Category
     rationale: str
     volume: Volume
     identity: Identity

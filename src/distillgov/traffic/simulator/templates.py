@@ -145,6 +145,87 @@ def _harvest_templates() -> list[TemplateDef]:
     ]
 
 
+def _dual_use_templates() -> list[TemplateDef]:
+    """Requests that benign customers and campaigns both send: worked solutions, plain questions to a
+    reasoning model, short answers, long documents, agent loops. Shared on purpose: the same text
+    comes from a student and from a harvester, so content alone cannot tell them apart."""
+    prefix_free_trace = (_TRACE, Reply(0))
+    return [
+        TemplateDef(
+            "study-math", ("study",), (Slot("math_problem"), Slot("study_ask")), (Reply(0),), 650, 0.5
+        ),
+        TemplateDef(
+            "study-logic",
+            ("study",),
+            (Slot("logic_problem"), Slot("study_ask")),
+            (Slot("sharegpt_answer"),),
+            900,
+            0.5,
+            weight=0.4,
+        ),
+        TemplateDef(
+            "tutor",
+            ("tutor",),
+            (wording.TUTOR_INSTRUCTION, Slot("math_problem")),
+            (Reply(1),),
+            700,
+            0.4,
+            hidden_input_tokens=60,
+        ),
+        TemplateDef(
+            "docgen",
+            ("docgen",),
+            (Slot("docgen_instruction"), Slot("document")),
+            (Slot("sharegpt_answer"),),
+            2_600,
+            0.5,
+            hidden_input_tokens=150,
+        ),
+        TemplateDef(
+            "coding-agent",
+            ("coding-agent",),
+            (
+                Slot("coding_preamble"),
+                "Task: ",
+                Slot("agent_task"),
+                "\n\nLatest tool output:\n",
+                Slot("document"),
+            ),
+            (Slot("sharegpt_answer"),),
+            900,
+            0.8,
+            hidden_input_tokens=2_500,
+        ),
+        TemplateDef("plain-math", ("plain",), (Slot("math_problem"),), prefix_free_trace, 1_800, 0.55),
+        TemplateDef(
+            "plain-logic",
+            ("plain",),
+            (Slot("logic_problem"),),
+            (_TRACE, Slot("sharegpt_answer")),
+            3_200,
+            0.55,
+            weight=0.3,
+        ),
+        TemplateDef(
+            "plain-code",
+            ("plain",),
+            (Slot("code_task"),),
+            (Slot("sharegpt_answer"),),
+            2_600,
+            0.55,
+        ),
+        TemplateDef(
+            "short-answer",
+            ("harvest-short",),
+            (Slot("sharegpt_prompt"), Slot("brief_ask")),
+            (Reply(0),),
+            0,
+            0.5,
+            reply_factor=0.2,
+        ),
+    ]
+
+
 _PARAPHRASE_BODIES = (
     ("math_problem", 0.35, True),
     ("code_task", 0.25, False),
@@ -186,6 +267,7 @@ TEMPLATES: tuple[TemplateDef, ...] = (
     BENCHMARK,
     *_app_templates(),
     *_harvest_templates(),
+    *_dual_use_templates(),
     *_paraphrase_templates(),
 )
 
@@ -270,6 +352,10 @@ def _add_synthetic_text(builder: PoolBuilder) -> None:
         ("elicit", wording.ELICIT),
         ("harvest_prefix", wording.HARVEST_PREFIXES),
         ("trace_opener", wording.TRACE_OPENERS),
+        ("study_ask", wording.STUDY_ASKS),
+        ("docgen_instruction", wording.DOCGEN_INSTRUCTIONS),
+        ("brief_ask", wording.BRIEF_ASKS),
+        ("coding_preamble", wording.CODING_AGENT_PREAMBLES),
     ):
         builder.text_slot(name, texts)
     for name, _, _, _, outputs, _ in wording.APP_TEMPLATES:

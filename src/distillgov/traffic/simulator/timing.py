@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from distillgov.traffic.simulator.frame import Frame, segment_cumsum
-from distillgov.traffic.simulator.plan import DAY_US, HOUR_US, MODEL_TIERS, SECOND_US, Plan
+from distillgov.traffic.simulator.plan import DAY_US, HOUR_US, SECOND_US, Plan
 from distillgov.traffic.simulator.spec import Nightly, Periodic, Sessions, Steady, Timing, Waves
 from distillgov.traffic.simulator.world import hourly_profile
 
@@ -20,7 +20,6 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 _RETRIES = 24
 _RUN_JITTER_US = 120 * SECOND_US  # cron start-up jitter
-_SECOND_SHIFT_US = 12 * HOUR_US  # where runs go once every night of the window is used
 
 
 def _weekend(local_day: I64) -> I64:
@@ -114,25 +113,24 @@ def steady(
 def nightly(
     timing: Nightly, frame: Frame, plan: Plan, rng: np.random.Generator, _generation_seconds: F64
 ) -> I64:
-    """Benchmark runs: run r of an account starts at its cron time on night r, with one extra run
-    shortly after a model release; requests inside a run follow each other back to back."""
+    """Benchmark runs: evenly spaced from the account's cron offset, as many a day as its volume
+    needs (one a night for most), with one extra run shortly after a model release; requests
+    inside a run follow each other back to back."""
     accounts, window = plan.accounts, plan.window
-    per_run = accounts.items[frame.account].astype(np.int64) * MODEL_TIERS
+    per_run = accounts.items[frame.account].astype(np.int64) * accounts.slots[frame.account]
     run = frame.seq // per_run
     cron = accounts.cron_us[frame.account]
-    nightly_index = run
+    runs = -(-accounts.rows[frame.account] // per_run)
+    spacing = DAY_US // np.maximum(1, -(-runs // window.days))
+    scheduled = run
     release_start = np.zeros(len(frame), dtype=np.int64)
     is_release = np.zeros(len(frame), dtype=bool)
     if window.release_us is not None:
         release_start[:] = window.release_us + int(timing.release_delay_hours * HOUR_US)
-        before = np.clip(np.ceil((release_start - window.start_us - cron) / DAY_US), 0, window.days).astype(
-            np.int64
-        )
+        before = np.maximum(-(-(release_start - window.start_us - cron) // spacing), 0)
         is_release = run == before
-        nightly_index = np.where(run > before, run - 1, run)
-    day, shift = nightly_index % window.days, nightly_index // window.days
-    start = window.start_us + day * DAY_US + cron + shift * _SECOND_SHIFT_US
-    start = np.where(is_release, release_start, start)
+        scheduled = np.where(run > before, run - 1, run)
+    start = np.where(is_release, release_start, window.start_us + cron + scheduled * spacing)
     first = frame.seq % per_run == 0
     jitter = rng.normal(0.0, _RUN_JITTER_US, size=int(first.sum())).astype(np.int64)
     gap = np.where(first, 0.0, timing.request_seconds.sample(rng, len(frame)))

@@ -495,6 +495,49 @@ APP_TEMPLATES: tuple[tuple[str, str, str, str, tuple[str, ...], float], ...] = (
 
 ENTERPRISE_TOOL_TEMPLATES = ("summary", "extraction", "routing")
 
+# Benign text that shares traits with harvesting: learners asking for worked solutions, a tutoring
+# product whose system prompt demands step-by-step explanations, document generators that want
+# long outputs, and the short-answer requests that label-harvesting campaigns also send.
+STUDY_ASKS = (
+    "\n\nCan you explain how to solve this step by step? I have an exam tomorrow.",
+    "\n\nI keep getting a different answer. Where am I going wrong?",
+    "\n\nhow do you do this one",
+    "\n\nPlease show the steps, my teacher wants the working.",
+    "\n\nIs there a quicker way to do this?",
+    "\n\nExplain it simply please.",
+    "\n\nWhat's the answer? And why?",
+)
+TUTOR_INSTRUCTION = (
+    "You are a patient maths tutor for a learning app. Explain the solution step by step so that a "
+    "12-year-old can follow, check the answer, and end with one similar practice question.\n\nProblem: "
+)
+DOCGEN_INSTRUCTIONS = (
+    "Write a complete project status report from the notes below. Use headings for summary, progress, "
+    "risks and next steps.\n\nNotes:\n",
+    "Draft a detailed product description page (at least 800 words) based on this material:\n\n",
+    "Turn the following into a full onboarding guide for new employees, with sections and examples:\n\n",
+    "Write a long-form blog article expanding on the following text. Keep the facts, add structure:\n\n",
+    "Produce a formal policy document from the following draft. Number every clause:\n\n",
+    "Generate comprehensive meeting minutes and action items from this transcript:\n\n",
+)
+BRIEF_ASKS = (
+    "\n\nAnswer in one or two sentences.",
+    "\n\nBe brief.",
+    "\n\nShort answer only.",
+    "",
+    "\n\nKeep it under 50 words.",
+)
+CODING_AGENT_PREAMBLES = (
+    'You are a coding assistant running in the user\'s terminal. Tools:\n[{"name": "bash", "parameters": '
+    '{"command": "string"}}, {"name": "read_file", "parameters": {"path": "string"}}, {"name": "edit_file", '
+    '"parameters": {"path": "string", "old": "string", "new": "string"}}]\n',
+    "You are an AI pair programmer inside the editor. The user's open file and the last command output "
+    "follow. Reply with a patch or the next command.\n",
+    'System: you can call tools. tools = [{"name": "search_code", "parameters": {"query": "string"}}, '
+    '{"name": "run", "parameters": {"cmd": "string"}}, {"name": "apply_diff", "parameters": {"diff": '
+    '"string"}}]\n',
+)
+
 
 def math_problems(rng: random.Random, count: int) -> list[tuple[str, str]]:
     """Word problems with worked answers: the currency of both reasoning benchmarks and trace harvesting."""

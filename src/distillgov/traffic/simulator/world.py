@@ -289,6 +289,9 @@ _CORPORATE_OCTETS = (
 _CLOUD_OCTETS = (3, 13, 15, 18, 20, 34, 35, 40, 44, 52, 54, 104, 137, 138, 146, 157, 159, 164, 167, 168)
 
 
+_SHARED_EXITS = 2_000
+
+
 class AddressSpace:
     """Per-run universes of /24 networks by kind, from which all populations draw.
 
@@ -307,6 +310,9 @@ class AddressSpace:
         self.residential = self._subnets(rng, _RESIDENTIAL_OCTETS, residential)
         self.corporate = self._subnets(rng, _CORPORATE_OCTETS, corporate)
         self.cloud = self._subnets(rng, _CLOUD_OCTETS, cloud)
+        # Exact addresses used by many unrelated clients at once (popularity-ordered).
+        self.carrier_exits = self.hosts(rng, self.pick(rng, self.residential, _SHARED_EXITS, popular=True))
+        self.cloud_exits = self.hosts(rng, self.pick(rng, self.cloud, _SHARED_EXITS, popular=True))
 
     @staticmethod
     def _subnets(rng: np.random.Generator, octets: tuple[int, ...], count: int) -> npt.NDArray[np.uint32]:
@@ -319,6 +325,19 @@ class AddressSpace:
     def hosts(rng: np.random.Generator, subnets: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
         """One host address (.1-.254) inside each given /24."""
         return subnets | rng.integers(1, 255, size=len(subnets), dtype=np.uint32)
+
+    def shared(
+        self,
+        rng: np.random.Generator,
+        exits: npt.NDArray[np.uint32],
+        addresses: npt.NDArray[np.uint32],
+        chance: float,
+    ) -> npt.NDArray[np.uint32]:
+        """Replace each address, with this chance, by a popular shared exit."""
+        hit = rng.random(len(addresses)) < chance
+        out = addresses.copy()
+        out[hit] = exits[zipf_choice(rng, len(exits), int(hit.sum()), exponent=0.8)]
+        return out
 
     def pick(
         self, rng: np.random.Generator, universe: npt.NDArray[np.uint32], size: int, popular: bool
