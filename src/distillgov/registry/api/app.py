@@ -32,6 +32,7 @@ from distillgov.registry.api.state import AppState, app_state
 from distillgov.registry.db import Database
 from distillgov.registry.migrate import current_revision
 from distillgov.registry.tlog.note import parse_signer
+from distillgov.registry.web import routes as web_pages
 
 DESCRIPTION = """The distillation registry of the proposed regime: protected models, distillation
 notices classified by the law engine, compulsory licenses with a levy ledger, safe-harbor claims,
@@ -108,6 +109,7 @@ def create_app(settings: RegistrySettings) -> FastAPI:
         routes_claims,
         routes_provenance,
         routes_log,
+        web_pages,
     ):
         app.include_router(module.router)
     app.add_api_route(

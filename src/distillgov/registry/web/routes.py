@@ -141,8 +141,10 @@ def license_page(request: Request, viewer: Public, license_id: int) -> Response:
     with app_state(request).reading(viewer.actor) as ctx:
         lic = licenses.get(ctx, license_id)
         view = license_out(lic).model_dump(mode="json")
-        history = translog.history(ctx.session, licenses.subject(lic))
-        licensee = ctx.session.get(Organization, lic.licensee_org_id)
+        # Reports and payments are logged under the license too; they appear in the ledger below.
+        history = [e for e in translog.history(ctx.session, licenses.subject(lic)) if e["kind"] == "license"]
+        organization = ctx.session.get(Organization, lic.licensee_org_id)
+        licensee = organization.name if organization else f"organization {lic.licensee_org_id}"
         try:
             book: dict[str, Any] | None = ledger.ledger_view(ctx, lic)
             hidden = None
@@ -151,7 +153,7 @@ def license_page(request: Request, viewer: Public, license_id: int) -> Response:
         teacher = lic.notice.teacher.name
     return render(
         request, viewer, "license.html", license=view, history=history, ledger=book, ledger_hidden=hidden,
-        licensee=licensee.name if licensee else str(lic.licensee_org_id), teacher=teacher,
+        licensee=licensee, teacher=teacher,
     )  # fmt: skip
 
 
