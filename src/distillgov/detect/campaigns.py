@@ -13,6 +13,8 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from distillgov.detect.pipeline import Analysis
 from distillgov.detect.records import campaign_id, display_prompt, iso, number, signal_record
@@ -53,26 +55,39 @@ def pooled_signal(
     }
 
 
+def _first_prompts(analysis: Analysis, accounts: list[str]) -> dict[str, str | None]:
+    """Each listed account's first sampled prompt (lowest request id): the campaign's examples.
+
+    Only flagged accounts are read: the sample of a whole week holds millions of prompts.
+    """
+    sample = analysis.partials.sample
+    mine = sample.filter(pc.is_in(sample.column("account_id"), value_set=pa.array(accounts, pa.string())))
+    mine = mine.select(["account_id", "request_id", "prompt"]).sort_by(
+        [("account_id", "ascending"), ("request_id", "ascending")]
+    )
+    out: dict[str, str | None] = {}
+    for account, prompt in zip(
+        mine.column("account_id").to_pylist(), mine.column("prompt").to_pylist(), strict=True
+    ):
+        out.setdefault(str(account), prompt)
+    return out
+
+
 def campaigns_of(analysis: Analysis) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The campaigns block and each flagged account's campaign id."""
     f = analysis.features
     accounts = f["account_id"]
-    sample = analysis.partials.sample.sort_by([("account_id", "ascending"), ("request_id", "ascending")])
-    sample_rows: dict[Any, list[Any]] = defaultdict(list)
-    for account, prompt in zip(
-        sample.column("account_id").to_pylist(), sample.column("prompt").to_pylist(), strict=True
-    ):
-        sample_rows[account].append(prompt)
+    groups = campaign_groups(analysis)
+    first_prompts = _first_prompts(analysis, [accounts[i] for members in groups for i in members])
     campaigns: list[dict[str, Any]] = []
     membership: dict[str, str] = {}
-    for members in campaign_groups(analysis):
+    for members in groups:
         ids = sorted(accounts[i] for i in members)
         cid = campaign_id(ids)
         membership.update({a: cid for a in ids})
         idx = np.asarray(members)
-        first = min(f["first_seen"][i] for i in members)
-        last = max(f["last_seen"][i] for i in members)
-        days = max((last - first).total_seconds() / _SECONDS_PER_DAY, 1.0)
+        first, last = f["first_seen"][idx].min(), f["last_seen"][idx].max()
+        days = max(float((last - first) / np.timedelta64(1, "s")) / _SECONDS_PER_DAY, 1.0)
         requests = float(np.nansum(f["requests"][idx]))
         output = float(np.nansum(f["output_tokens"][idx]))
         signals = [
@@ -118,7 +133,7 @@ def campaigns_of(analysis: Analysis) -> tuple[list[dict[str, Any]], dict[str, st
                     strength,
                 )
                 signals.append(record)
-        prompts = [p for a in ids for p in sample_rows.get(a, [])[:1]][: analysis.params.sample_prompts]
+        prompts = [first_prompts[a] for a in ids if a in first_prompts][: analysis.params.sample_prompts]
         campaigns.append(
             {
                 "campaign_id": cid,

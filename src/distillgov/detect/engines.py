@@ -18,6 +18,9 @@ absent are added as typed nulls and recorded, so that each signal needing them c
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +57,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "prompt_minhash",
 )
 ENGINES = ("duckdb", "pyspark")
+DEFAULT_MEMORY_LIMIT = "3GB"  # DuckDB's share; Python holds the (much smaller) partials beside it
 
 
 class InputError(Exception):
@@ -141,7 +145,13 @@ def complete_columns(table: ir.Table, absent: set[str]) -> ir.Table:
 
 
 class Engine:
-    """An Ibis backend plus how it reads Parquet; `duckdb` unless told otherwise."""
+    """An Ibis backend plus how it reads Parquet; `duckdb` unless told otherwise.
+
+    DuckDB gets an explicit memory limit and its own spill folder: without `temp_directory` it
+    spills into `./.tmp` of whatever directory the command runs in, and without a limit it
+    sizes itself to 80% of the machine, however many other processes share it. The folder is
+    removed when the engine is closed or collected.
+    """
 
     def __init__(
         self,
@@ -149,16 +159,27 @@ class Engine:
         *,
         spark_session: Any = None,
         threads: int | None = None,
-        memory_limit: str = "4GB",
+        memory_limit: str = DEFAULT_MEMORY_LIMIT,
+        temp_directory: Path | None = None,
     ) -> None:
         if name not in ENGINES:
             raise ValueError(f"unknown engine {name!r}; choose from {', '.join(ENGINES)}")
         self.name = name
+        self.threads = threads or os.cpu_count() or 1  # also sizes in-process work (classify.py)
         if name == "duckdb":
+            if temp_directory is None:
+                spill = tempfile.mkdtemp(prefix="distillgov-duckdb-")
+                weakref.finalize(self, shutil.rmtree, spill, ignore_errors=True)
+            else:
+                spill = str(temp_directory)
             self.backend: Any = ibis.duckdb.connect()
             self.backend.raw_sql("SET TimeZone = 'UTC'")
             # bounded, spilling to disk beyond it, so a run's footprint does not grow with the input
             self.backend.raw_sql(f"SET memory_limit = '{memory_limit}'")
+            self.backend.raw_sql("SET temp_directory = '{}'".format(spill.replace("'", "''")))
+            # results are aggregates: row order within a query's output does not matter, and
+            # keeping it would make DuckDB buffer more
+            self.backend.raw_sql("SET preserve_insertion_order = false")
             if threads:
                 self.backend.raw_sql(f"SET threads = {int(threads)}")
         else:

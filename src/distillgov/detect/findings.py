@@ -72,20 +72,40 @@ def account_signals(analysis: Analysis, i: int, everything: bool) -> list[dict[s
     return out
 
 
+def _with_evidence(analysis: Analysis) -> np.ndarray:
+    """Accounts whose entry lists any signal: some strength above zero, or the defense applied.
+
+    Decided for all accounts at once, so the per-account loop below builds records only for the
+    few percent that have any (the rest get an empty list), whatever the number of accounts.
+    """
+    scores = analysis.scores
+    shown = np.zeros(len(scores.score), dtype=bool)
+    for signal in SIGNALS:
+        if signal.name in analysis.not_computed:
+            continue
+        if signal.family is Family.VALIDATION:
+            shown |= (scores.discount < 1) & (scores.families[Family.SHAPE] > 0)
+        else:
+            shown |= scores.strengths[signal.name] > 0
+    shown |= scores.flagged
+    return shown
+
+
 def build_findings(analysis: Analysis, inputs: list[dict[str, Any]], extra: dict[str, Any]) -> dict[str, Any]:
     """The whole findings document."""
     f, s = analysis.features, analysis.scores
     campaigns, account_campaign = campaigns_of(analysis)
+    evidence = _with_evidence(analysis).tolist()
+    scores = [number(v) or 0.0 for v in s.score.tolist()]
     accounts = []
-    for i, account in enumerate(f["account_id"].tolist()):
-        flagged = bool(s.flagged[i])
+    for i, (account, flagged) in enumerate(zip(f["account_id"].tolist(), s.flagged.tolist(), strict=True)):
         accounts.append(
             {
                 "account_id": account,
-                "score": number(s.score[i]) or 0.0,
+                "score": scores[i],
                 "flagged": flagged,
                 "campaign_id": account_campaign.get(account),
-                "signals": account_signals(analysis, i, everything=flagged),
+                "signals": account_signals(analysis, i, everything=flagged) if evidence[i] else [],
             }
         )
     return {

@@ -1,9 +1,14 @@
 """Partial aggregates: what the engine returns, what `--state` keeps, and how two of them merge.
 
-A `Partials` holds the five tables of `features.py` as Arrow tables. Full runs compute them in
-one go; incremental runs merge the stored ones with those of the new logs (`merge`), which is
-exact because every column is a sum, count, minimum or maximum keyed by account and day, hour
-or prompt. The per-account feature table is then derived from merged partials (`reduce.py`).
+A `Partials` holds the tables of `features.py` as Arrow tables. Full runs compute them in one
+go; incremental runs merge the stored ones with those of the new logs (`merge`), which is exact
+because every column is a sum, count, minimum or maximum keyed by account and day, hour or
+prompt digest. The per-account feature table is then derived from merged partials (`reduce.py`).
+
+The per-prompt table (one row per account and distinct prompt: ~9 million rows for a 10-million
+exchange week) is needed only to merge later batches. A full run therefore lets the engine
+reduce it to one row per account (`features.account_replay`) and never transfers it; an
+incremental run keeps it and applies the same reduction in-process after merging.
 """
 
 from __future__ import annotations
@@ -12,12 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from distillgov.detect import features
+from distillgov.detect.classify import classify
 from distillgov.detect.engines import OPTIONAL_COLUMNS, Engine, Source
 
-TABLES = ("day", "hour", "prompt", "links", "sample")
+TABLES = ("day", "hour", "prompt", "links", "sample")  # what a state folder stores
 
 
 @dataclass
@@ -26,13 +34,16 @@ class Partials:
 
     day: pa.Table
     hour: pa.Table
-    prompt: pa.Table
+    replay: pa.Table  # per account: keyed, replayed, texts (features.account_replay)
     links: pa.Table
     sample: pa.Table
     presence: dict[str, int]
+    prompt: pa.Table | None = None  # per account and prompt digest; kept only where batches merge
 
     def table(self, name: str) -> pa.Table:
-        table: pa.Table = getattr(self, name)
+        table: pa.Table | None = getattr(self, name)
+        if table is None:
+            raise ValueError(f"these partials hold no {name!r} table (computed without keep_prompts)")
         return table
 
 
@@ -41,6 +52,13 @@ def _canonical(table: pa.Table) -> pa.Table:
     utc = pa.timestamp("us", tz="UTC")
     fields = [pa.field(f.name, utc) if pa.types.is_timestamp(f.type) else f for f in table.schema]
     return table.cast(pa.schema(fields))
+
+
+def replay_of(prompt: pa.Table) -> pa.Table:
+    """`features.account_replay` applied in-process to a per-prompt table (incremental runs)."""
+    local = ibis.duckdb.connect()
+    replayed: pa.Table = local.to_pyarrow(features.account_replay(ibis.memtable(prompt)))
+    return _canonical(replayed)
 
 
 def unpivot_links(identities: pa.Table) -> pa.Table:
@@ -62,8 +80,14 @@ def compute(
     source: Source,
     sample_per_account: int = features.SAMPLE_PER_ACCOUNT,
     progress: Callable[[str], None] | None = None,
+    *,
+    keep_prompts: bool = False,
 ) -> Partials:
-    """Run every aggregate of `features.py` on the engine, reporting each step."""
+    """Run every aggregate of `features.py` on the engine, reporting each step.
+
+    `keep_prompts` returns the per-prompt table too (for `--state`); otherwise only its
+    per-account reduction leaves the engine.
+    """
     report = progress or (lambda _step: None)
     rows = features.prepare(source.table)
     report("column presence")
@@ -73,32 +97,35 @@ def compute(
     report("per account and hour")
     hour = _canonical(engine.to_arrow(features.account_hour(rows)))
     report("per account and prompt")
-    prompt = _canonical(engine.to_arrow(features.account_prompt(rows)))
+    prompt_expr = features.account_prompt(rows)
+    prompt = _canonical(engine.to_arrow(prompt_expr)) if keep_prompts else None
+    replay = (
+        replay_of(prompt) if prompt is not None else engine.to_arrow(features.account_replay(prompt_expr))
+    )
     report("identities")
     links = unpivot_links(engine.to_arrow(features.account_identities(rows)))
     report("prompt samples")
-    sample = _canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account)))
+    sample = classify(
+        _canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account))), engine.threads
+    )
+    presence = {k: int(v or 0) for k, v in counts.items()}
+    presence["prompt"] = int(pc.sum(replay.column("texts")).as_py() or 0)
     return Partials(
-        day=day,
-        hour=hour,
-        prompt=prompt,
-        links=links,
-        sample=sample,
-        presence={k: int(v or 0) for k, v in counts.items()},
+        day=day, hour=hour, replay=replay, links=links, sample=sample, presence=presence, prompt=prompt
     )
 
 
 _MERGE_SQL = {
     "day": """SELECT account_id, day, sum(requests) AS requests, sum(output_tokens) AS output_tokens,
                 sum(output_n) AS output_n, sum(max_tokens) AS max_tokens, sum(max_tokens_n) AS max_tokens_n,
-                sum(continues) AS continues, sum(turn_n) AS turn_n, sum(text_n) AS text_n,
+                sum(continues) AS continues, sum(turn_n) AS turn_n,
                 sum(failed) AS failed, sum(status_n) AS status_n, sum(gap_n) AS gap_n,
                 sum(gap_sum) AS gap_sum, sum(gap_sumsq) AS gap_sumsq,
                 min(first_seen) AS first_seen, max(last_seen) AS last_seen
               FROM u GROUP BY ALL""",
     "hour": """SELECT account_id, hour, sum(requests) AS requests, sum(output_tokens) AS output_tokens,
                  max(peak_minute) AS peak_minute FROM u GROUP BY ALL""",
-    "prompt": """SELECT account_id, prompt_key, sum(n) AS n, min(first_day) AS first_day,
+    "prompt": """SELECT account_id, prompt_key, sum(n) AS n, sum(texts) AS texts, min(first_day) AS first_day,
                    max(last_day) AS last_day FROM u GROUP BY ALL""",
     "links": "SELECT DISTINCT account_id, kind, value FROM u",
 }
@@ -120,7 +147,7 @@ def _bridging_gaps(con: duckdb.DuckDBPyConnection, old: pa.Table, new: pa.Table)
                              floor(epoch(first)) - floor(epoch(last)) AS gap
                       FROM o JOIN n USING (account_id) WHERE first > last)
            SELECT account_id, day, 0 AS requests, 0 AS output_tokens, 0 AS output_n, 0 AS max_tokens,
-                  0 AS max_tokens_n, 0 AS continues, 0 AS turn_n, 0 AS text_n, 0 AS failed, 0 AS status_n,
+                  0 AS max_tokens_n, 0 AS continues, 0 AS turn_n, 0 AS failed, 0 AS status_n,
                   1 AS gap_n, gap AS gap_sum, gap * gap AS gap_sumsq,
                   NULL::TIMESTAMPTZ AS first_seen, NULL::TIMESTAMPTZ AS last_seen
            FROM g"""
@@ -149,4 +176,4 @@ def merge(old: Partials, new: Partials, sample_per_account: int = features.SAMPL
         merged[name] = con.sql(sql).to_arrow_table().cast(old.table(name).schema)
         con.unregister("u")
     presence = {k: old.presence.get(k, 0) + new.presence.get(k, 0) for k in {*old.presence, *new.presence}}
-    return Partials(**merged, presence=presence)
+    return Partials(**merged, replay=replay_of(merged["prompt"]), presence=presence)

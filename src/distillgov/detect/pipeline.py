@@ -90,12 +90,14 @@ def _link_column(kind: str) -> str:
 
 
 def _read(
-    engine: Engine, paths: Sequence[Path], params: DetectParameters, report: Progress
+    engine: Engine, paths: Sequence[Path], params: DetectParameters, report: Progress, *, keep_prompts: bool
 ) -> tuple[Source, Partials]:
     """The one way both entry points turn input files into per-account partial aggregates."""
     report("reading inputs")
     source = engine.read(paths)
-    return source, partials_mod.compute(engine, source, params.sample_per_account, report)
+    return source, partials_mod.compute(
+        engine, source, params.sample_per_account, report, keep_prompts=keep_prompts
+    )
 
 
 def detect(
@@ -109,7 +111,7 @@ def detect(
     params = params or DetectParameters()
     engine = engine or Engine()
     report = progress or (lambda _msg: None)
-    source, partials = _read(engine, paths, params, report)
+    source, partials = _read(engine, paths, params, report, keep_prompts=False)
     report("scoring accounts and linking campaigns")
     return analyse(partials, source.absent, params), source.inputs
 
@@ -130,8 +132,7 @@ def detect_incremental(
     files = [p for p in parquet_files(paths)]
     new_inputs = [i for i in describe_inputs(files) if i.sha256 not in stored.seen()]
     if new_inputs:
-        source, computed = _read(engine, [Path(i.path) for i in new_inputs], params, report)
-        fresh = state_mod.hash_prompt_keys(computed)
+        source, fresh = _read(engine, [Path(i.path) for i in new_inputs], params, report, keep_prompts=True)
         if stored.partials is None:
             stored.partials, stored.absent = fresh, set(source.absent)
         else:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -13,11 +14,19 @@ from distillgov.detect.baselines import Baseline
 from distillgov.detect.signals import Signal
 
 
-def number(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(round(float(value), 4))
+def number(value: float | None) -> float | None:
+    """A JSON number rounded to 4 decimals, or null for a missing or non-finite value."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), 4)
 
 
 def iso(value: Any) -> str | None:
+    """ISO 8601 in UTC of a datetime or a (UTC) datetime64; None for anything else (NaT included)."""
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return None
+        value = value.astype("datetime64[us]").item().replace(tzinfo=UTC)
     return value.isoformat() if isinstance(value, datetime) else None
 
 

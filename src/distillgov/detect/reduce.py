@@ -22,7 +22,7 @@ WITH d AS (
   SELECT account_id, sum(requests) AS requests, count(*) AS active_days,
          sum(output_tokens) AS output_tokens, sum(output_n) AS output_n,
          sum(max_tokens) AS max_tokens, sum(max_tokens_n) AS max_tokens_n,
-         sum(continues) AS continues, sum(turn_n) AS turn_n, sum(text_n) AS text_n,
+         sum(continues) AS continues, sum(turn_n) AS turn_n,
          sum(failed) AS failed, sum(status_n) AS status_n,
          sum(gap_n) AS gap_n, sum(gap_sum) AS gap_sum, sum(gap_sumsq) AS gap_sumsq,
          min(first_seen) AS first_seen, max(last_seen) AS last_seen
@@ -31,9 +31,7 @@ h AS (
   SELECT account_id, count(*) AS hours_active, count(DISTINCT hour(hour)) AS clock_hours,
          max(requests) AS peak_hour, max(peak_minute) AS peak_minute
   FROM hour GROUP BY account_id),
-p AS (
-  SELECT account_id, sum(CASE WHEN first_day < last_day THEN n ELSE 0 END) AS replayed
-  FROM prompt GROUP BY account_id),
+p AS (SELECT account_id, keyed AS text_n, replayed FROM replay),
 s AS (
   SELECT account_id, count(*) AS sampled, avg(elicits) AS elicitation_share,
          {", ".join(f"sum(cap_{a}) AS cap_{a}" for a in CAPABILITY_AREAS)},
@@ -49,14 +47,15 @@ def account_features(partials: Partials) -> dict[str, np.ndarray]:
     """Columns of per-account features (NaN where the inputs to a feature are missing)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    for name in ("day", "hour", "prompt", "sample"):
+    for name in ("day", "hour", "replay", "sample"):
         con.register(name, partials.table(name))
     table: pa.Table = con.sql(_FEATURES_SQL).to_arrow_table()
     cols = {name: _floats(table.column(name)) for name in table.column_names if name not in _NON_NUMERIC}
     out: dict[str, np.ndarray] = {
         "account_id": np.asarray(table.column("account_id").to_pylist(), dtype=object),
-        "first_seen": np.asarray(table.column("first_seen").to_pylist(), dtype=object),
-        "last_seen": np.asarray(table.column("last_seen").to_pylist(), dtype=object),
+        # UTC instants as datetime64 (no Python datetime per account; `records.iso` formats them)
+        "first_seen": _instants(table.column("first_seen")),
+        "last_seen": _instants(table.column("last_seen")),
         **cols,
     }
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -86,6 +85,10 @@ def account_features(partials: Partials) -> dict[str, np.ndarray]:
 
 
 _NON_NUMERIC = ("account_id", "first_seen", "last_seen")
+
+
+def _instants(column: pa.ChunkedArray[Any]) -> np.ndarray:
+    return np.asarray(column.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False), dtype="datetime64[us]")
 
 
 def _floats(column: pa.ChunkedArray[Any]) -> np.ndarray:

@@ -7,8 +7,8 @@ Layout:
 
 A run with `--state` computes partials for the inputs whose sha256 the state has not seen,
 merges them into the stored ones (`partials.merge`) and scores the merged result; history is
-never rescanned. Prompt keys are stored as MD5 digests, not text, so the state holds no prompt
-other than the bounded per-account sample. Inputs already absorbed are skipped, so re-running
+never rescanned. Prompt keys are MD5 digests computed by the engine, not text, so the state holds
+no prompt other than the bounded per-account sample. Inputs already absorbed are skipped, so re-running
 on the same files is harmless.
 """
 
@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distillgov.detect.engines import InputFile
-from distillgov.detect.partials import TABLES, Partials
+from distillgov.detect.partials import TABLES, Partials, replay_of
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: gaps from distinct seconds, prompt texts counted, no day text_n
 STATE_FILE = "state.json"
 
 
@@ -55,7 +53,8 @@ def load(folder: Path, settings: dict[str, Any]) -> State:
     document = json.loads(path.read_text("utf-8"))
     if document.get("format") != STATE_FORMAT:
         raise StateError(
-            f"{folder} holds detection state format {document.get('format')}, not {STATE_FORMAT}"
+            f"{folder} holds detection state format {document.get('format')}, not {STATE_FORMAT}: "
+            "partials of another format cannot be merged; rebuild the state from the logs"
         )
     if document["settings"] != settings:
         raise StateError(
@@ -63,7 +62,8 @@ def load(folder: Path, settings: dict[str, Any]) -> State:
             "Partials computed differently cannot be merged: use a new state folder"
         )
     tables = {name: pq.read_table(folder / f"{name}.parquet") for name in TABLES}
-    partials = Partials(**tables, presence={k: int(v) for k, v in document["presence"].items()})
+    presence = {k: int(v) for k, v in document["presence"].items()}
+    partials = Partials(**tables, replay=replay_of(tables["prompt"]), presence=presence)
     inputs = [InputFile(**i) for i in document["inputs"]]
     return State(partials, inputs, set(document["absent"]), settings)
 
@@ -84,13 +84,3 @@ def save(folder: Path, state: State) -> None:
         "presence": state.partials.presence,
     }
     (folder / STATE_FILE).write_text(json.dumps(document, indent=2) + "\n", "utf-8")
-
-
-def hash_prompt_keys(partials: Partials) -> Partials:
-    """Replace prompt keys by their MD5 (equal prompts stay equal; the text is not kept)."""
-    con = duckdb.connect()
-    con.register("p", partials.prompt)
-    hashed: pa.Table = con.sql("SELECT * REPLACE (md5(prompt_key) AS prompt_key) FROM p").to_arrow_table()
-    return Partials(
-        partials.day, partials.hour, hashed, partials.links, partials.sample, dict(partials.presence)
-    )
