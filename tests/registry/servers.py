@@ -12,11 +12,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -27,6 +29,8 @@ from distillgov.registry.models import Organization, Role
 from distillgov.registry.service import directory
 from distillgov.registry.service.context import SYSTEM, Context
 from distillgov.registry.tlog.note import generate_signer
+
+from . import scenario
 
 DISTILLGOV = str(Path(sys.executable).with_name("distillgov"))
 START_TIMEOUT_S = 120.0  # imports alone take seconds on a loaded 2-core machine
@@ -73,7 +77,13 @@ def key_file(folder: Path, origin: str = "localhost/distillgov-registry-test") -
 
 
 def start(
-    database_url: str, log_key: Path, log_dir: Path, *, name: str = "server", workers: int = 1
+    database_url: str,
+    log_key: Path,
+    log_dir: Path,
+    *,
+    name: str = "server",
+    workers: int = 1,
+    wait: bool = True,
 ) -> Server:
     port = free_port()
     log = log_dir / f"{name}-{port}.log"
@@ -87,11 +97,12 @@ def start(
             command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
-    _wait_healthy(server)
+    if wait:
+        wait_healthy(server)
     return server
 
 
-def _wait_healthy(server: Server) -> None:
+def wait_healthy(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -133,3 +144,80 @@ def add_user(ctx: Context, organization: str, role: Role, name: str) -> str:
         org = directory.create_organization(ctx, organization)
     user = directory.create_user(ctx, org.id, name, role)
     return directory.issue_token(ctx, user.id, "test")[1]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One write a client means to make exactly once: its Idempotency-Key is fixed before it is sent."""
+
+    key: str
+    path: str
+    body: dict[str, Any]
+    token: str
+
+
+def intents(admin: str, owner: str, count: int, label: str) -> list[Intent]:
+    """Alternating cheap and multi-row writes: organizations, and protected models with their records."""
+    made = []
+    for i in range(count):
+        if i % 2:
+            body = scenario.protected_model(f"{label}-model-{i}")
+            made.append(Intent(f"{label}-{i}", "/v1/models", body, owner))
+        else:
+            made.append(
+                Intent(f"{label}-{i}", "/v1/admin/organizations", {"name": f"{label}-org-{i}"}, admin)
+            )
+    return made
+
+
+def send(client: httpx.Client, intent: Intent) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {intent.token}", "Idempotency-Key": intent.key}
+    return client.post(intent.path, json=intent.body, headers=headers)
+
+
+@dataclass
+class WriteStream:
+    """Several client threads sending intents to one or more servers; records what was acknowledged.
+
+    A thread stops at its first transport error (the server is gone); what it had sent without an
+    answer is 'unacknowledged': it may or may not have committed, which only a retry can settle.
+    """
+
+    urls: list[str]
+    pending: list[Intent]
+    acknowledged: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unacknowledged: list[Intent] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, threads: int) -> list[threading.Thread]:
+        started = [
+            threading.Thread(target=self._worker, args=(self.urls[n % len(self.urls)],), daemon=True)
+            for n in range(threads)
+        ]
+        for thread in started:
+            thread.start()
+        return started
+
+    def _next(self) -> Intent | None:
+        with self._lock:
+            return self.pending.pop(0) if self.pending else None
+
+    def _worker(self, url: str) -> None:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            while (intent := self._next()) is not None:
+                try:
+                    answer = send(client, intent)
+                except httpx.TransportError:
+                    with self._lock:
+                        self.unacknowledged.append(intent)
+                    return
+                with self._lock:
+                    if answer.status_code == 201:
+                        self.acknowledged[intent.key] = answer.json()
+                    else:
+                        self.refused.append(f"{intent.key}: {answer.status_code} {answer.text[:300]}")
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.acknowledged)
