@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from distillgov.cli import app
@@ -16,6 +18,11 @@ from distillgov.watermark.kgw import GreenList, KGWLogitsProcessor
 from distillgov.watermark.teacher import Teacher, generate
 
 MASTER_HEX = "ab" * 32
+
+
+def _flat(output: str) -> str:
+    """CLI output without whitespace and panel borders, so a message wrapped by the terminal still matches."""
+    return re.sub(r"[\s│╭╮╰╯─]", "", output)
 
 
 def test_detect_writes_evidence_with_provenance_and_attribution(
@@ -52,19 +59,20 @@ def test_detect_refuses_bad_input_with_a_reason(tiny_model_dir: Path, tmp_path: 
     bad.write_text('{"text": "fine"}\nnot json\n')
     args = ["watermark", "detect", str(bad), "--key", MASTER_HEX, "--model", str(tiny_model_dir)]
     result = CliRunner().invoke(app, args)
-    assert result.exit_code == 2 and "bad.jsonl:2" in result.output
+    assert result.exit_code == 2 and "bad.jsonl:2" in _flat(result.output)
     short = tmp_path / "short.txt"
     short.write_text("the model")
     result = CliRunner().invoke(
         app, ["watermark", "detect", str(short), "--key", MASTER_HEX, "--model", str(tiny_model_dir)]
     )
-    assert result.exit_code == 2 and "supply more text" in result.output
+    assert result.exit_code == 2 and "supplymoretext" in _flat(result.output)
     result = CliRunner().invoke(
         app, ["watermark", "detect", str(short), "--key", MASTER_HEX, "--model", str(tmp_path / "none")]
     )
-    assert result.exit_code == 2 and "does not exist" in result.output
+    assert result.exit_code == 2 and "doesnotexist" in _flat(result.output)
 
 
+@pytest.mark.slow
 def test_help_does_not_import_torch() -> None:
     code = "import sys; from distillgov.cli import app; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)

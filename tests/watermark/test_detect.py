@@ -45,6 +45,7 @@ def test_watermarked_generations_are_detected(watermarked: tuple[GreenList, list
     assert score_token_ids(wrong, [g.completion_ids for g in generations]).p_value > 1e-3
 
 
+@pytest.mark.slow
 def test_clean_text_p_values_are_uniform_over_random_keys(
     tiny_teacher: Teacher, clean: list[Generation]
 ) -> None:

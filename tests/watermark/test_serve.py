@@ -70,6 +70,7 @@ def test_requests_without_an_account_or_over_the_limit_are_refused(served: tuple
     assert "limit" in client.post("/v1/chat/completions", json=too_long).json()["detail"]
 
 
+@pytest.mark.slow
 def test_each_account_group_gets_its_own_key_and_split(
     served: tuple[TestClient, Path], tiny_teacher: Teacher
 ) -> None:

@@ -47,6 +47,7 @@ def test_watermarked_generations_are_detected(tiny_teacher: Teacher, prompts: li
     assert other.score_token_ids(sequences).p_value > 1e-3
 
 
+@pytest.mark.slow
 def test_exact_null_is_uniform_and_agrees_with_simulation(
     tiny_teacher: Teacher, clean: list[Generation]
 ) -> None:
