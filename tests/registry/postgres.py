@@ -75,10 +75,24 @@ def server() -> Iterator[PostgreSQLExecutor]:
     )
     try:
         executor.start()
+        _wait_until_ready(executor)
         yield executor
     finally:
         executor.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_until_ready(executor: PostgreSQLExecutor, timeout_s: float = 60) -> None:
+    """The port accepts connections before the server accepts sessions ("starting up"): wait for both."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with psycopg.connect(url(executor, "postgres"), connect_timeout=5):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def url(executor: PostgreSQLExecutor, dbname: str) -> str:
