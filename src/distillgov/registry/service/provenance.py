@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from cyclonedx.model import ExternalReference, ExternalReferenceType, HashAlgorithm, HashType, Property, XsUri
@@ -25,6 +26,9 @@ from distillgov import __version__
 from distillgov.registry.models import License, Notice, ProtectedModel, SafeHarborClaim
 from distillgov.registry.service import harbors, licenses, notices
 from distillgov.registry.service.context import Context
+
+if TYPE_CHECKING:
+    from cyclonedx.validation.json import JsonStrictValidator
 
 SCHEMA_VERSION = SchemaVersion.V1_6
 PREFIX = "distillgov:registry"
@@ -69,16 +73,24 @@ def mlbom(ctx: Context, notice_id: int) -> dict[str, Any]:
     document["metadata"]["tools"] = {
         "components": [{"type": "application", "name": "distillgov", "version": __version__}]
     }
-    # Imported here: jsonschema's format checkers (rfc3987-syntax) take seconds to import, which every
-    # API worker would otherwise pay at start-up whether or not it ever exports a BOM.
-    from cyclonedx.validation.json import JsonStrictValidator
-
-    error = JsonStrictValidator(SCHEMA_VERSION).validate_str(json.dumps(document))
+    error = _validator().validate_str(json.dumps(document))
     if error is not None:
         raise MlBomInvalidError(
             f"ML-BOM for notice {notice.id} is not valid CycloneDX {SCHEMA_VERSION}: {error}"
         )
     return document
+
+
+@cache
+def _validator() -> JsonStrictValidator:
+    """One validator per process: building it compiles the CycloneDX schemas (seconds), using it is fast.
+
+    Imported here: jsonschema's format checkers (rfc3987-syntax) take seconds to import, which every
+    API worker would otherwise pay at start-up whether or not it ever exports a BOM.
+    """
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    return JsonStrictValidator(SCHEMA_VERSION)
 
 
 def _hashes(digest: str | None) -> list[HashType]:
