@@ -28,6 +28,7 @@ from distillgov.registry.db import Database
 from distillgov.registry.models import Organization, Role
 from distillgov.registry.service import directory
 from distillgov.registry.service.context import SYSTEM, Context
+from distillgov.registry.tlog import tiles
 from distillgov.registry.tlog.note import generate_signer
 
 from . import scenario
@@ -221,3 +222,12 @@ class WriteStream:
     def count(self) -> int:
         with self._lock:
             return len(self.acknowledged)
+
+
+def saved_entries(folder: Path, size: int) -> list[bytes]:
+    """Every entry of a saved (and already audited) log, from its entry bundles."""
+    return [
+        entry
+        for bundle in tiles.bundles_for_size(size)
+        for entry in tiles.parse_entry_bundle((folder / bundle.path).read_bytes())
+    ]

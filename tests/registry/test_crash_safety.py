@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from distillgov.registry.models import Role
-from distillgov.registry.tlog import tiles, verify
+from distillgov.registry.tlog import verify
 
 from . import servers
 
@@ -98,19 +98,10 @@ def test_acknowledged_writes_survive_sigkill(any_url: str, tmp_path: Path) -> No
         assert audit.details["entries_checked"] == size
         for old in checkpoints:
             verify.verify_consistency(folder, vkey, old)
-    logged = saved_entries(folder, size)
+    logged = servers.saved_entries(folder, size)
     for answer in acknowledged.values():
         for ref in answer["log_entries"]:
             result = verify.verify_inclusion(folder, vkey, ref["index"], logged[ref["index"]])
             assert result.details["entry"]["subject"] == ref["subject"]
     subjects = [(e["kind"], e["subject"]) for e in map(json.loads, logged)]
     assert len(subjects) == len(set(subjects)), "a decision was logged twice"
-
-
-def saved_entries(folder: Path, size: int) -> list[bytes]:
-    """Every entry of a saved (and already audited) log, from its entry bundles."""
-    return [
-        entry
-        for bundle in tiles.bundles_for_size(size)
-        for entry in tiles.parse_entry_bundle((folder / bundle.path).read_bytes())
-    ]
