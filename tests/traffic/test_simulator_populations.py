@@ -220,7 +220,8 @@ def test_swarms_are_burst_created_proxied_and_switch_models(tmp_path: Path) -> N
     campaigns = _rows(
         con,
         "SELECT campaign_id, count(DISTINCT account_id), "
-        "max(epoch(account_created_at)) - min(epoch(account_created_at)), count(DISTINCT payment_fingerprint), "
+        "max(epoch(account_created_at)) - min(epoch(account_created_at)), "
+        "count(DISTINCT payment_fingerprint), "
         "count(DISTINCT subnet(client_ip)) FROM x WHERE population = 'campaign_swarm' GROUP BY 1",
     )
     assert sum(accounts for _, accounts, *_ in campaigns) >= 12

@@ -532,7 +532,7 @@ SWARM = PopulationSpec(
         "reports: ~24,000 accounts, ~667 exchanges each; one proxy network ran 20,000+ accounts "
         "at once). Created within hours, a few shared cards, often one client fingerprint, shared "
         "work windows; half the traffic moves to a newly released model within 24 hours. Campaign "
-        "sizes are heavy-tailed (median ~25 accounts in this window, from one to thousands), and "
+        "sizes are heavy-tailed (median ~12 accounts in this window, from one to thousands), and "
         "each operator harvests in its own style: long reasoning traces, plain questions to a "
         "reasoning model, code, short labels and answers, multi-turn agent traces or replayed chats."
     ),
@@ -544,7 +544,7 @@ SWARM = PopulationSpec(
         ),
         payment=Payment(PaymentKind.FEW, missing=0.1, accounts_per_card=30.0, card_sigma=1.2),
         created_days_ago=(-1.5, 0.5),
-        group_size=LogNormal(25.0, 1.2),
+        group_size=LogNormal(12.0, 1.2),
         group_size_bounds=(1, 20_000),
         behavior_per_group=True,
         style_mix=0.5,
@@ -603,7 +603,7 @@ LOW_AND_SLOW = PopulationSpec(
         network=Network(NetworkKind.PROXY, pool_per_account=1.5, pool_sigma=0.6, shared_exit=0.3),
         payment=Payment(PaymentKind.FEW, missing=0.15, accounts_per_card=6.0, card_sigma=1.0),
         created_days_ago=(14.0, 45.0),
-        group_size=LogNormal(20.0, 1.0),
+        group_size=LogNormal(10.0, 1.0),
         group_size_bounds=(1, 25_000),
         behavior_per_group=True,
         style_mix=0.5,
@@ -642,7 +642,7 @@ PARAPHRASE = PopulationSpec(
         ),
         payment=Payment(PaymentKind.FEW, missing=0.1, accounts_per_card=12.0, card_sigma=1.0),
         created_days_ago=(10.0, 20.0),
-        group_size=LogNormal(10.0, 0.9),
+        group_size=LogNormal(6.0, 0.9),
         group_size_bounds=(1, 5_000),
         behavior_per_group=True,
         style_mix=0.5,
