@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from scipy.stats import binomtest
@@ -55,6 +56,8 @@ def test_attribution_ranks_and_flags_with_family_wise_control() -> None:
     assert [a.group_id for a in ranked] == ["campaign:x", "account:z", "account:y"]
     assert [a.significant for a in ranked] == [True, True, False]
     assert ranked[1].adjusted_p_value == pytest.approx(8e-4)
+    from_results = attribute({"g": SimpleNamespace(p_value=1e-5), "h": 0.5})
+    assert from_results[0].group_id == "g" and from_results[0].adjusted_p_value == pytest.approx(2e-5)
     with pytest.raises(ValueError, match="at least one"):
         attribute({})
     with pytest.raises(ValueError, match="outside"):

@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -95,18 +95,29 @@ def adjust_p_values(
     return adjusted
 
 
+class HasPValue(Protocol):
+    """Any test result with a p-value (a `WatermarkScore`, a SynthID score, a radioactivity result)."""
+
+    @property
+    def p_value(self) -> float: ...
+
+
 def attribute(
-    p_values: Mapping[str, float],
+    scores: Mapping[str, float | HasPValue],
     alpha: float = 1e-3,
     method: Literal["holm", "bonferroni"] = "holm",
 ) -> list[GroupAttribution]:
     """Rank groups by how strongly a suspect carries their key, most significant first.
 
-    `p_values` maps each group tested to the p-value of the suspect's text (or model) under that
-    group's key — e.g. `score.p_value` from `detect.score_token_ids`, or a radioactivity test's.
-    A group is `significant` when its adjusted p-value is <= alpha: the family-wise error over
-    all groups tested stays below alpha.
+    `scores` maps each group tested to the suspect's p-value under that group's key, or to the
+    result holding it (e.g. the `WatermarkScore` of `detect.score_token_ids`, or a radioactivity
+    test's). A group is `significant` when its adjusted p-value is <= alpha: the family-wise
+    error over all groups tested stays below alpha.
     """
+    p_values = {
+        group: float(score) if isinstance(score, int | float) else float(score.p_value)
+        for group, score in scores.items()
+    }
     if not p_values:
         raise ValueError("no groups to attribute: pass at least one group's p-value")
     for group, p in p_values.items():
