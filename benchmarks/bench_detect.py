@@ -27,15 +27,21 @@ DISTILLGOV = [str(Path(sys.executable).with_name("distillgov"))]
 # Seeds 9101-9107 were the first benchmark run; it exposed baselines dragged up by campaigns
 # making up several percent of accounts (recall 0.25). After the fix (robust percentiles,
 # calibration on conversational accounts) the benchmark moved to seeds never looked at: 9201-9207.
+# The simulator then gained hard negatives and seeded campaign mixes (session 2); seeds 9201-9202 were
+# scored once on it before detection was reworked, so the benchmark moved again, to 9301-9307.
 QUALITY_RUNS: tuple[tuple[str, int], ...] = (
-    ("default", 9201),
-    ("mixed-hard", 9202),
-    ("benign-only", 9203),
-    ("swarm", 9204),
-    ("low-and-slow", 9205),
-    ("paraphrase", 9206),
-    ("bot", 9207),
+    ("default", 9301),
+    ("mixed-hard", 9302),
+    ("benign-only", 9303),
+    ("swarm", 9304),
+    ("low-and-slow", 9305),
+    ("paraphrase", 9306),
+    ("bot", 9307),
 )
+# Licensed distillation is distillation by behaviour: whether it should be flagged is the law's and the
+# registry's call, not detection's, so it counts in neither precision nor a false-positive rate; its
+# flag rate is reported on its own.
+POLICY_CATEGORIES = ("licensed_distillation",)
 QUALITY_MAX_ROWS = 1_000_000
 BENIGN = ("interactive", "automated_app", "eval_pipeline", "enterprise")
 TARGETS = {
@@ -58,7 +64,9 @@ def score_run(findings: dict[str, Any], labels: dict[str, dict[str, Any]]) -> di
         if label["campaign_id"] is not None:
             truth[label["campaign_id"]].append(account)
     positives = {a for a, label in labels.items() if label["campaign_id"] is not None}
+    policy = {a for a, label in labels.items() if label.get("category") in POLICY_CATEGORIES}
     true_pos = len(positives & flagged.keys())
+    judged_flags = len(flagged.keys() - policy)
     per_population = {
         name: {
             "accounts": len(members),
@@ -80,8 +88,9 @@ def score_run(findings: dict[str, Any], labels: dict[str, dict[str, Any]]) -> di
         "accounts": len(labels),
         "campaign_accounts": len(positives),
         "flagged": len(flagged),
+        "flagged_policy_categories": len(flagged.keys() & policy),
         "account_recall": round(true_pos / len(positives), 4) if positives else None,
-        "account_precision": round(true_pos / len(flagged), 4) if flagged else None,
+        "account_precision": round(true_pos / judged_flags, 4) if judged_flags else None,
         "campaign_recall": round(found / len(truth), 4) if truth else None,
         "campaigns": campaigns,
         "populations": per_population,
@@ -121,7 +130,7 @@ def bench_detect_quality(rows: int, work: Path) -> dict[str, Any]:
         for name, counts in sorted(pooled.items())
     }
     positives = sum(r["campaign_accounts"] for r in runs)
-    flagged = sum(r["flagged"] for r in runs)
+    flagged = sum(r["flagged"] - r["flagged_policy_categories"] for r in runs)
     true_pos = sum(v["flagged"] for k, v in rates.items() if k.startswith("campaign"))
     overall = {
         "account_recall": round(true_pos / positives, 4),
