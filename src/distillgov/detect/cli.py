@@ -3,7 +3,9 @@
     distillgov detect STORE_OR_FILES... --out findings.json [--report findings.html]
 
 `detect` is a command group whose default command is the scan, so that `distillgov detect
-STORE --out f.json` works while further sub-commands keep their own names.
+STORE --out f.json` works while further sub-commands keep their own names. Ibis, DuckDB, Arrow
+and the detection modules are imported inside the commands, so that `--help` and every other
+`distillgov` command start without loading them.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from distillgov.detect.engines import ENGINES, Engine, InputError
-from distillgov.detect.parameters import PROMPT_DISPLAYS, DetectParameters
+from distillgov.detect.parameters import DEFAULT_MEMORY_LIMIT, ENGINES, PROMPT_DISPLAYS, DetectParameters
 
 DEFAULT_COMMAND = "scan"
 
@@ -66,10 +67,16 @@ def scan(
         None, "--model", help="Use signal weights learned by `detect fit` instead of the unsupervised rule."
     ),
     threads: int | None = typer.Option(None, "--threads", help="DuckDB threads (default: all cores)."),
-    memory_limit: str = typer.Option("4GB", "--memory-limit", help="DuckDB memory limit (spills beyond)."),
+    memory_limit: str = typer.Option(
+        DEFAULT_MEMORY_LIMIT, "--memory-limit", help="DuckDB memory limit (spills beyond)."
+    ),
+    temp_directory: Path | None = typer.Option(
+        None, "--temp-directory", help="Where DuckDB spills (default: a fresh folder in the system temp)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
     """Score every account and write findings."""
+    from distillgov.detect.engines import Engine, InputError
     from distillgov.detect.findings import build_findings
     from distillgov.detect.pipeline import STEPS, detect, detect_incremental
     from distillgov.detect.state import StateError
@@ -88,7 +95,7 @@ def scan(
             def step(message: str) -> None:
                 bar.update(task, advance=1, description=message)
 
-            runner = Engine(engine, threads=threads, memory_limit=memory_limit)
+            runner = Engine(engine, threads=threads, memory_limit=memory_limit, temp_directory=temp_directory)
             if state is None:
                 analysis, inputs_read = detect(inputs, params, engine=runner, progress=step)
             else:
@@ -145,6 +152,7 @@ def fit(
     quiet: bool = typer.Option(False, "--quiet"),
 ) -> None:
     """Learn signal weights from labelled past incidents, with cross-validated figures."""
+    from distillgov.detect.engines import InputError
     from distillgov.detect.learn import fit_model, read_labels
     from distillgov.detect.pipeline import detect
 

@@ -32,6 +32,7 @@ import ibis.expr.types as ir
 import pyarrow.parquet as pq
 from ibis.formats.pyarrow import PyArrowType
 
+from distillgov.detect.parameters import DEFAULT_MEMORY_LIMIT, ENGINES
 from distillgov.provenance import sha256_file
 from distillgov.traffic.schema import FIELDS_BY_NAME
 from distillgov.traffic.store import EXCHANGES, SETTINGS_FILE
@@ -56,8 +57,6 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "status",
     "prompt_minhash",
 )
-ENGINES = ("duckdb", "pyspark")
-DEFAULT_MEMORY_LIMIT = "3GB"  # DuckDB's share; Python holds the (much smaller) partials beside it
 
 
 class InputError(Exception):

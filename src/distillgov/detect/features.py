@@ -17,9 +17,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from distillgov.detect.parameters import SAMPLE_PER_ACCOUNT
 from distillgov.traffic.signature import SIGNATURE_SIZE
 
-SAMPLE_PER_ACCOUNT = 32  # prompts per account kept for template families and evidence
 _OK_STATUS = ("ok", "200", "success")
 
 

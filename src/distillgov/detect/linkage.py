@@ -102,6 +102,12 @@ def _linking_edges(links: pa.Table, candidates: set[str], max_group: int, absent
     """(account, kind, value, weight) for shared values that can link.
 
     A value links when 2..max_group accounts share it and at least one of them is a candidate.
+    An exact address is only as specific as its network is quiet: inside a proxy or carrier
+    range used by many accounts, two strangers land on the same exit address by chance, so a
+    client IP is weighed by the larger of its own and its subnet's account count. (Weighed by its
+    own count alone, one exit address shared by an account of campaign A and one of campaign B
+    outweighed everything else those accounts share with their own campaigns and tore mixed
+    two-account communities out of both.)
     Sorted, so that node numbering (and Louvain's result) does not depend on input order.
     """
     con = duckdb.connect()
@@ -112,11 +118,20 @@ def _linking_edges(links: pa.Table, candidates: set[str], max_group: int, absent
     edges: pa.Table = con.sql(
         f"""WITH l AS (SELECT DISTINCT account_id, kind, value FROM links
                        WHERE kind NOT IN (SELECT kind FROM absent)),
-                 g AS (SELECT kind, value, count(*) AS size FROM l
-                       GROUP BY kind, value
-                       HAVING count(*) BETWEEN 2 AND {int(max_group)}
-                          AND bool_or(account_id IN (SELECT account_id FROM candidates)))
-            SELECT l.account_id, l.kind, l.value, w.prior / log2(1 + g.size) AS weight
+                 sizes AS (SELECT kind, value, count(*) AS size,
+                                  bool_or(account_id IN (SELECT account_id FROM candidates)) AS touches
+                           FROM l GROUP BY kind, value),
+                 networks AS (
+                    SELECT ip.value, max(net.size) AS size
+                    FROM l ip JOIN l sn ON sn.account_id = ip.account_id AND sn.kind = 'subnet'
+                    JOIN sizes net ON net.kind = 'subnet' AND net.value = sn.value
+                    WHERE ip.kind = 'client_ip' AND starts_with(ip.value, sn.value)
+                    GROUP BY ip.value),
+                 g AS (SELECT s.kind, s.value, s.size,
+                              greatest(s.size, coalesce(n.size, 0)) AS crowd
+                       FROM sizes s LEFT JOIN networks n ON s.kind = 'client_ip' AND n.value = s.value
+                       WHERE s.size BETWEEN 2 AND {int(max_group)} AND s.touches)
+            SELECT l.account_id, l.kind, l.value, w.prior / log2(1 + g.crowd) AS weight
             FROM l JOIN g USING (kind, value) JOIN weights w USING (kind)
             ORDER BY l.kind, l.value, l.account_id"""
     ).to_arrow_table()
@@ -152,12 +167,12 @@ def link_communities(
     index = {b: i for i, b in enumerate(order)}
     shared: list[dict[str, int]] = [defaultdict(int) for _ in order]
     block_edges: list[list[tuple[str, str, str]]] = [[] for _ in order]
-    per_value: dict[tuple[str, str], list[str]] = defaultdict(list)
+    # What a community's members share among themselves, whichever community the value's own
+    # node joined: a proxy range two campaigns rent is evidence within each of them.
+    per_value: dict[tuple[str, str, int], list[str]] = defaultdict(list)
     for a, k, v in zip(accounts, kinds, values, strict=True):
-        if membership[account_ids[a]] == membership[value_ids[(k, v)]]:
-            per_value[(k, v)].append(a)
-    for (kind, value), linked in per_value.items():
-        block = membership[value_ids[(kind, value)]]
+        per_value[(k, v, membership[account_ids[a]])].append(a)
+    for (kind, value, block), linked in per_value.items():
         if block in index and len(linked) >= 2:
             shared[index[block]][kind] += 1
             block_edges[index[block]].extend((a, kind, value) for a in linked)

@@ -1,13 +1,17 @@
-"""Detection parameters: every knob that changes a finding, recorded in the findings' `parameters`."""
+"""Detection parameters: every knob that changes a finding, recorded in the findings' `parameters`.
+
+Imports nothing heavy: the command line reads these names to build `--help`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from distillgov.detect.features import SAMPLE_PER_ACCOUNT
-
 PROMPT_DISPLAYS = ("hashed", "redacted", "full")
+ENGINES = ("duckdb", "pyspark")  # where the aggregates run (engines.py)
+DEFAULT_MEMORY_LIMIT = "3GB"  # DuckDB's share; Python holds the (much smaller) partials beside it
+SAMPLE_PER_ACCOUNT = 32  # prompts per account kept for text signals, template families and evidence
 
 
 @dataclass(frozen=True)

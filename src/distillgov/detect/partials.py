@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from distillgov.detect import features
 from distillgov.detect.classify import classify
 from distillgov.detect.engines import OPTIONAL_COLUMNS, Engine, Source
+from distillgov.detect.parameters import SAMPLE_PER_ACCOUNT
 
 TABLES = ("day", "hour", "prompt", "links", "sample")  # what a state folder stores
 
@@ -78,7 +79,7 @@ def unpivot_links(identities: pa.Table) -> pa.Table:
 def compute(
     engine: Engine,
     source: Source,
-    sample_per_account: int = features.SAMPLE_PER_ACCOUNT,
+    sample_per_account: int = SAMPLE_PER_ACCOUNT,
     progress: Callable[[str], None] | None = None,
     *,
     keep_prompts: bool = False,
@@ -157,7 +158,7 @@ def _bridging_gaps(con: duckdb.DuckDBPyConnection, old: pa.Table, new: pa.Table)
     return gaps.select(new.column_names)
 
 
-def merge(old: Partials, new: Partials, sample_per_account: int = features.SAMPLE_PER_ACCOUNT) -> Partials:
+def merge(old: Partials, new: Partials, sample_per_account: int = SAMPLE_PER_ACCOUNT) -> Partials:
     """The partials of old and new exchanges together, as if computed in one run."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
