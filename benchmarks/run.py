@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_detect import bench_detect, bench_detect_quality
+from benchmarks.bench_detect import bench_detect, bench_detect_latency, bench_detect_quality
 from benchmarks.measure import Measurement, machine_block, python_snippet, run_measured
 
 DISTILLGOV = [str(Path(sys.executable).with_name("distillgov"))]
@@ -124,6 +124,7 @@ BENCHMARKS = {
     "ingest": bench_ingest,
     "detect": bench_detect,
     "detect-quality": bench_detect_quality,
+    "detect-latency": bench_detect_latency,
 }
 
 

@@ -73,6 +73,9 @@ def scan(
     temp_directory: Path | None = typer.Option(
         None, "--temp-directory", help="Where DuckDB spills (default: a fresh folder in the system temp)."
     ),
+    timings: Path | None = typer.Option(
+        None, "--timings", help="Also write each stage's wall and CPU seconds here (JSON)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
 ) -> None:
     """Score every account and write findings."""
@@ -80,7 +83,9 @@ def scan(
     from distillgov.detect.findings import build_findings
     from distillgov.detect.pipeline import STEPS, detect, detect_incremental
     from distillgov.detect.state import StateError
+    from distillgov.detect.timing import StageTimer
 
+    timer = StageTimer()
     console = Console(stderr=True, quiet=quiet)
     try:
         params = DetectParameters(
@@ -93,6 +98,7 @@ def scan(
             task = bar.add_task("detect", total=STEPS)
 
             def step(message: str) -> None:
+                timer.mark(message)
                 bar.update(task, advance=1, description=message)
 
             runner = Engine(engine, threads=threads, memory_limit=memory_limit, temp_directory=temp_directory)
@@ -116,13 +122,19 @@ def scan(
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(2) from None
         extra["model"] = {"path": str(model), "sha256": sha256_file(model)}
+    timer.mark("building findings")
     findings = build_findings(analysis, [i.as_dict() for i in inputs_read], extra)
-    _write_json(out, findings)
+    timer.mark("writing findings")
+    _write_json(out, findings, compact=True)
     if report is not None:
         from distillgov.detect.report import write_report
 
+        timer.mark("writing the report")
         with console.status("writing the report"):
             write_report(analysis, findings, report)
+    timer.mark(None)
+    if timings is not None:
+        _write_json(timings, timer.as_dict())
     summary = findings["summary"]
     console.print(
         f"{summary['accounts']:,} accounts, {summary['flagged']:,} flagged in "
@@ -138,9 +150,14 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def _write_json(path: Path, document: dict[str, Any]) -> None:
+def _write_json(path: Path, document: dict[str, Any], *, compact: bool = False) -> None:
+    """Indented for small documents; compact for findings, which Python's C encoder writes
+    several times faster (an indent selects the pure-Python encoder: ~3 s for a 10M-row week)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(
+        document, ensure_ascii=False, **({"separators": (",", ":")} if compact else {"indent": 1})
+    )
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 @detect_app.command("fit")
