@@ -13,6 +13,7 @@ from distillgov.detect import cli as detect_cli
 from distillgov.law import cli as law_cli
 from distillgov.registry import cli as registry_cli
 from distillgov.traffic import ingest_cli, simulate_cli
+from distillgov.watermark import cli as watermark_cli
 
 app = typer.Typer(
     name="distillgov",
@@ -46,5 +47,5 @@ ingest_cli.register(app)
 law_cli.register(app)
 demo_cli.register(app)
 detect_cli.register(app)
-__import__("distillgov.watermark.cli", fromlist=["register"]).register(app)  # torch loads per command
+watermark_cli.register(app)
 registry_cli.register(app)
