@@ -185,13 +185,14 @@ def test_unknown_model_says_so(page: Page) -> None:
 def test_the_public_sees_a_license_and_its_history_but_not_its_ledger(page: Page, world: World) -> None:
     page.goto(f"/licenses/{world.ids['cured']}")
     history = page.locator("#history tbody").inner_text()
-    assert [line.split("\t")[1] for line in history.splitlines()] == [
+    assert [line.split("\t")[1].split(":")[0] for line in history.splitlines()] == [
         "requested",
         "issued",
         "default",
         "cured",
         "expired",
     ]
+    assert "usage reports overdue for 2026-02" in history  # why it defaulted
     assert page.locator("#unsourced").is_visible()  # the regime's UNSOURCED parameters stay visible
     assert page.locator("#ledger-hidden").is_visible() and page.locator("#reports").count() == 0
     page.goto(f"/licenses/{world.ids['terminated']}")

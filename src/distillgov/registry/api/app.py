@@ -91,6 +91,7 @@ def create_app(settings: RegistrySettings) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
+        responses=problems.documented_responses(),
     )
     database = Database(settings.database_url, pool_size=settings.pool_size)
     app.state.registry = AppState(

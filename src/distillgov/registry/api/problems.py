@@ -41,6 +41,26 @@ class Problem(BaseModel):
     errors: list[FieldError] = []
 
 
+ERRORS_DOCUMENTED = {
+    401: "No bearer token where one is needed, or an unknown, revoked or malformed one",
+    403: "The caller's role or organization may not do this",
+    404: "No such record, or not visible to the caller",
+    409: "Conflicts with the registry's state (e.g. the licensing window has closed)",
+    413: "Request body too large",
+    422: "Invalid request: `errors` names each field and what is wrong with it",
+    428: "A write without an Idempotency-Key header",
+}
+
+
+def documented_responses() -> dict[int | str, dict[str, Any]]:
+    """Every error answer as an RFC 9457 problem in the OpenAPI document, on every operation."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {
+        status: {"model": Problem, "description": text, "content": {MEDIA_TYPE: {"schema": schema}}}
+        for status, text in ERRORS_DOCUMENTED.items()
+    }
+
+
 def problem_response(
     request: Request,
     status: int,

@@ -9,6 +9,7 @@ from distillgov.registry import translog
 from distillgov.registry.actors import Actor
 from distillgov.registry.api import auth
 from distillgov.registry.api.idempotency import run_write
+from distillgov.registry.api.params import RecordId
 from distillgov.registry.api.responses import ClaimOut, HistoryEntry, Written
 from distillgov.registry.api.state import app_state
 from distillgov.registry.api.views import claim_out
@@ -31,7 +32,7 @@ def file_claim(
 
 @router.get("/{claim_id}", response_model=ClaimOut, openapi_extra=auth.PUBLIC.openapi())
 def get_claim(
-    request: Request, claim_id: int, actor: Actor | None = Depends(auth.PUBLIC.dependency)
+    request: Request, claim_id: RecordId, actor: Actor | None = Depends(auth.PUBLIC.dependency)
 ) -> ClaimOut:
     with app_state(request).reading(actor) as ctx:
         return claim_out(harbors.get(ctx, claim_id))
@@ -45,7 +46,7 @@ def get_claim(
 )
 def meet_condition(
     request: Request,
-    claim_id: int,
+    claim_id: RecordId,
     kind: ConditionKind,
     body: ConditionIn,
     actor: Actor = Depends(auth.DISTILLER_WRITE.dependency),
@@ -58,7 +59,7 @@ def meet_condition(
 
 @router.get("/{claim_id}/history", response_model=list[HistoryEntry], openapi_extra=auth.PUBLIC.openapi())
 def history(
-    request: Request, claim_id: int, actor: Actor | None = Depends(auth.PUBLIC.dependency)
+    request: Request, claim_id: RecordId, actor: Actor | None = Depends(auth.PUBLIC.dependency)
 ) -> list[HistoryEntry]:
     with app_state(request).reading(actor) as ctx:
         found = harbors.get(ctx, claim_id)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from distillgov.registry.actors import Actor
 from distillgov.registry.api import auth
 from distillgov.registry.api.idempotency import run_write
+from distillgov.registry.api.params import RecordId
 from distillgov.registry.api.responses import Me, OrganizationOut, SweepOut, TokenOut, UserOut, Written
 from distillgov.registry.api.state import app_state
 from distillgov.registry.models import Role
@@ -104,7 +105,7 @@ def issue_token(
     openapi_extra=auth.ADMIN.openapi(),
 )
 def revoke_token(
-    request: Request, token_id: int, actor: Actor = Depends(auth.ADMIN.dependency)
+    request: Request, token_id: RecordId, actor: Actor = Depends(auth.ADMIN.dependency)
 ) -> JSONResponse:
     return run_write(
         request,

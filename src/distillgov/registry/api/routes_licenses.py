@@ -9,6 +9,7 @@ from distillgov.registry import translog
 from distillgov.registry.actors import Actor
 from distillgov.registry.api import auth
 from distillgov.registry.api.idempotency import run_write
+from distillgov.registry.api.params import RecordId
 from distillgov.registry.api.responses import (
     HistoryEntry,
     LedgerOut,
@@ -38,7 +39,7 @@ def request_license(
 
 @router.get("/{license_id}", response_model=LicenseOut, openapi_extra=auth.PUBLIC.openapi())
 def get_license(
-    request: Request, license_id: int, actor: Actor | None = Depends(auth.PUBLIC.dependency)
+    request: Request, license_id: RecordId, actor: Actor | None = Depends(auth.PUBLIC.dependency)
 ) -> LicenseOut:
     with app_state(request).reading(actor) as ctx:
         return license_out(licenses.get(ctx, license_id))
@@ -51,7 +52,10 @@ def get_license(
     openapi_extra=auth.ADMIN.openapi(),
 )
 def approve(
-    request: Request, license_id: int, body: LicenseDecisionIn, actor: Actor = Depends(auth.ADMIN.dependency)
+    request: Request,
+    license_id: RecordId,
+    body: LicenseDecisionIn,
+    actor: Actor = Depends(auth.ADMIN.dependency),
 ) -> JSONResponse:
     """Issue a requested license (an administrator of another organization than the licensee)."""
     return run_write(
@@ -66,7 +70,10 @@ def approve(
     openapi_extra=auth.ADMIN.openapi(),
 )
 def reject(
-    request: Request, license_id: int, body: LicenseDecisionIn, actor: Actor = Depends(auth.ADMIN.dependency)
+    request: Request,
+    license_id: RecordId,
+    body: LicenseDecisionIn,
+    actor: Actor = Depends(auth.ADMIN.dependency),
 ) -> JSONResponse:
     return run_write(
         request, actor, body, lambda ctx: license_out(licenses.reject(ctx, license_id, body)), 200
@@ -75,7 +82,7 @@ def reject(
 
 @router.get("/{license_id}/ledger", response_model=LedgerOut, openapi_extra=auth.PARTIES.openapi())
 def get_ledger(
-    request: Request, license_id: int, actor: Actor = Depends(auth.PARTIES.dependency)
+    request: Request, license_id: RecordId, actor: Actor = Depends(auth.PARTIES.dependency)
 ) -> LedgerOut:
     """Reports, assessments, payments, balance and what is overdue: for the parties and overseers only."""
     with app_state(request).reading(actor) as ctx:
@@ -104,7 +111,7 @@ def _report_out(ctx: Context, license_id: int, body: UsageReportIn) -> ReportOut
 )
 def file_report(
     request: Request,
-    license_id: int,
+    license_id: RecordId,
     body: UsageReportIn,
     actor: Actor = Depends(auth.DISTILLER_WRITE.dependency),
 ) -> JSONResponse:
@@ -127,14 +134,17 @@ def _payment_out(ctx: Context, license_id: int, body: PaymentIn) -> PaymentOut:
     openapi_extra=auth.PAYMENT_WRITE.openapi(),
 )
 def pay(
-    request: Request, license_id: int, body: PaymentIn, actor: Actor = Depends(auth.PAYMENT_WRITE.dependency)
+    request: Request,
+    license_id: RecordId,
+    body: PaymentIn,
+    actor: Actor = Depends(auth.PAYMENT_WRITE.dependency),
 ) -> JSONResponse:
     return run_write(request, actor, body, lambda ctx: _payment_out(ctx, license_id, body))
 
 
 @router.get("/{license_id}/history", response_model=list[HistoryEntry], openapi_extra=auth.PUBLIC.openapi())
 def history(
-    request: Request, license_id: int, actor: Actor | None = Depends(auth.PUBLIC.dependency)
+    request: Request, license_id: RecordId, actor: Actor | None = Depends(auth.PUBLIC.dependency)
 ) -> list[HistoryEntry]:
     """Every logged decision about the license (the log is public: private amounts appear as commitments)."""
     with app_state(request).reading(actor) as ctx:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from distillgov.registry import translog
 from distillgov.registry.actors import Actor
 from distillgov.registry.api import auth
+from distillgov.registry.api.params import LogIndex
 from distillgov.registry.api.responses import LogEntryOut
 from distillgov.registry.api.state import AppState, app_state
 from distillgov.registry.errors import NotFoundError
@@ -68,7 +69,9 @@ def tile(request: Request, tile_path: str, actor: Actor | None = Depends(auth.PU
 
 
 @router.get("/v1/log/entries/{index}", response_model=LogEntryOut, openapi_extra=auth.PUBLIC.openapi())
-def entry(request: Request, index: int, actor: Actor | None = Depends(auth.PUBLIC.dependency)) -> LogEntryOut:
+def entry(
+    request: Request, index: LogIndex, actor: Actor | None = Depends(auth.PUBLIC.dependency)
+) -> LogEntryOut:
     """One entry with its kind and subject (the same bytes the entry bundles carry)."""
     with app_state(request).reading(actor) as ctx:
         row = ctx.session.get(LogEntry, index)

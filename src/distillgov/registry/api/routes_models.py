@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from distillgov.registry.actors import Actor
 from distillgov.registry.api import auth
 from distillgov.registry.api.idempotency import run_write
+from distillgov.registry.api.params import RecordId
 from distillgov.registry.api.responses import ModelOut, TradeSecretOut, Written
 from distillgov.registry.api.state import app_state
 from distillgov.registry.api.views import model_out
@@ -40,7 +41,9 @@ def lookup(
 
 
 @router.get("/{model_id}", response_model=ModelOut, openapi_extra=auth.PUBLIC.openapi())
-def get(request: Request, model_id: int, actor: Actor | None = Depends(auth.PUBLIC.dependency)) -> ModelOut:
+def get(
+    request: Request, model_id: RecordId, actor: Actor | None = Depends(auth.PUBLIC.dependency)
+) -> ModelOut:
     with app_state(request).reading(actor) as ctx:
         return model_out(protected_models.get(ctx, model_id))
 
@@ -49,7 +52,7 @@ def get(request: Request, model_id: int, actor: Actor | None = Depends(auth.PUBL
     "/{model_id}/trade-secret", response_model=TradeSecretOut, openapi_extra=auth.OWNER_RECORDS.openapi()
 )
 def trade_secret(
-    request: Request, model_id: int, actor: Actor = Depends(auth.OWNER_RECORDS.dependency)
+    request: Request, model_id: RecordId, actor: Actor = Depends(auth.OWNER_RECORDS.dependency)
 ) -> TradeSecretOut:
     """The owner's trade-secret records and the salt that opens their commitment in the log."""
     with app_state(request).reading(actor) as ctx:

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from distillgov.registry.actors import Actor
 from distillgov.registry.api import auth
 from distillgov.registry.api.idempotency import run_write
+from distillgov.registry.api.params import RecordId
 from distillgov.registry.api.responses import NoticeOut, Written
 from distillgov.registry.api.state import app_state
 from distillgov.registry.api.views import notice_out
@@ -41,7 +42,7 @@ def list_notices(
 
 @router.get("/{notice_id}", response_model=NoticeOut, openapi_extra=auth.PUBLIC_OR_PARTY.openapi())
 def get_notice(
-    request: Request, notice_id: int, actor: Actor | None = Depends(auth.PUBLIC_OR_PARTY.dependency)
+    request: Request, notice_id: RecordId, actor: Actor | None = Depends(auth.PUBLIC_OR_PARTY.dependency)
 ) -> NoticeOut:
     with app_state(request).reading(actor) as ctx:
         return notice_out(ctx, notices.get(ctx, notice_id))

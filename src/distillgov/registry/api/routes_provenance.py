@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from distillgov.registry.actors import Actor
 from distillgov.registry.api import auth
+from distillgov.registry.api.params import RecordId
 from distillgov.registry.api.responses import LineageOut
 from distillgov.registry.api.state import app_state
 from distillgov.registry.errors import FieldProblem, InvalidRequestError
@@ -49,7 +50,7 @@ def lookup(
     },
 )
 def mlbom(
-    request: Request, notice_id: int, actor: Actor | None = Depends(auth.PUBLIC.dependency)
+    request: Request, notice_id: RecordId, actor: Actor | None = Depends(auth.PUBLIC.dependency)
 ) -> JSONResponse:
     """The student's declared lineage as a CycloneDX ML-BOM (teacher under pedigree.ancestors)."""
     with app_state(request).reading(actor) as ctx:

@@ -22,6 +22,7 @@ from distillgov.registry import translog
 from distillgov.registry.actors import authenticate, token_sha256
 from distillgov.registry.api import auth
 from distillgov.registry.api.idempotency import run_write
+from distillgov.registry.api.params import RecordId
 from distillgov.registry.api.state import app_state
 from distillgov.registry.api.views import license_out, notice_out
 from distillgov.registry.errors import (
@@ -126,7 +127,7 @@ def _form_page(
 
 
 @router.get("/notices/{notice_id}", openapi_extra=PUBLIC_PAGE.openapi())
-def notice_page(request: Request, viewer: Public, notice_id: int) -> Response:
+def notice_page(request: Request, viewer: Public, notice_id: RecordId) -> Response:
     """A notice and its classification; parties see the facts, uncertain points and justification."""
     with app_state(request).reading(viewer.actor) as ctx:
         found = notices.get(ctx, notice_id)
@@ -136,7 +137,7 @@ def notice_page(request: Request, viewer: Public, notice_id: int) -> Response:
 
 
 @router.get("/licenses/{license_id}", openapi_extra=PUBLIC_PAGE.openapi())
-def license_page(request: Request, viewer: Public, license_id: int) -> Response:
+def license_page(request: Request, viewer: Public, license_id: RecordId) -> Response:
     """A license, its status history (default, cure, termination) and, for its parties, its ledger."""
     with app_state(request).reading(viewer.actor) as ctx:
         lic = licenses.get(ctx, license_id)
