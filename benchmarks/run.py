@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_detect import bench_detect, bench_detect_latency, bench_detect_quality
+from benchmarks.bench_registry import bench_registry
 from benchmarks.measure import Measurement, machine_block, python_snippet, run_measured
 
 DISTILLGOV = [str(Path(sys.executable).with_name("distillgov"))]
@@ -125,6 +126,7 @@ BENCHMARKS = {
     "detect": bench_detect,
     "detect-quality": bench_detect_quality,
     "detect-latency": bench_detect_latency,
+    "registry": bench_registry,  # loopback load with wrk (Debian's package); ignores --rows
 }
 
 
