@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from distillgov.detect import partials as partials_mod
 from distillgov.detect import state as state_mod
 from distillgov.detect.baselines import Baseline, compute_baselines, reference_masks
+from distillgov.detect.campaign_evidence import campaign_evidence
 from distillgov.detect.engines import (
     OPTIONAL_COLUMNS,
     Engine,
@@ -68,20 +69,26 @@ def analyse(partials: Partials, absent: set[str], params: DetectParameters) -> A
     not_computed = {s.name: why for s in SIGNALS if (why := computable(s, absent)) is not None}
     baselines = compute_baselines(features, params.baseline_percentile, params.min_requests)
     strengths, families, discount, assessed = evidence(features, baselines, not_computed, params)
-    candidates_mask = families[Family.SHAPE] * discount > 0
     accounts = features["account_id"]
-    candidates = set(accounts[candidates_mask].tolist())
+    absent_kinds = {k for k in LINK_KINDS if _link_column(k) in absent}
+    joint = campaign_evidence(
+        features, partials.links, discount, assessed, baselines, params.baseline_percentile,
+        params.saturation, absent_kinds,
+    )  # fmt: skip
+    candidates = set(accounts[(families[Family.SHAPE] * discount > 0) | (joint.inherited > 0)].tolist())
     # Template families among candidates only: MinHash over every account's sample would dominate
     # the run, and a family without a candidate cannot change a finding.
     sample = partials.sample.filter(
         pc.is_in(partials.sample.column("account_id"), value_set=pa.array(sorted(candidates), pa.string()))
     )
     links = pa.concat_tables([partials.links, template_links(sample)])
-    absent_kinds = {k for k in LINK_KINDS if _link_column(k) in absent}
     linkage = link_communities(links, candidates, params.max_link_group, absent_kinds)
     community = np.asarray([linkage.community_of.get(a, -1) for a in accounts.tolist()], dtype=np.int64)
     human = reference_masks(features, params.min_requests)[Reference.HUMAN]
-    scores = decide(strengths, families, discount, assessed, community, human, params)
+    scores = decide(
+        strengths, families, discount, assessed, community, joint.inherited, human, params,
+        joint.unit_identity, joint.unit_pooled,
+    )  # fmt: skip
     return Analysis(features, baselines, not_computed, linkage, scores, partials, params, absent)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from distillgov.detect.baselines import Baseline
 from distillgov.detect.parameters import DetectParameters
-from distillgov.detect.signals import SIGNALS, Family, Kind, Signal
+from distillgov.detect.signals import SHAPE_ASPECTS, SIGNALS, Aspect, Family, Kind, Signal
 
 CORROBORATING = 2  # signals of one family averaged into its strength
 
@@ -45,15 +45,20 @@ def strength(signal: Signal, values: np.ndarray, baseline: Baseline, saturation:
     if not np.isfinite(b):
         return out
     if signal.kind is Kind.RATIO:
-        if b <= 0:
-            return out
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.log(np.where(finite, values, b) / b) / np.log(saturation)
-        clipped: np.ndarray = np.clip(np.nan_to_num(ratio, nan=0.0, neginf=0.0), 0.0, 1.0)
-        return clipped
+        return strength_of_ratio(np.where(finite, values, b), b, saturation)
     if b >= 1.0:
         return out  # the benign high percentile already saturates the share: no separation
     return np.clip((np.where(finite, values, 0.0) - b) / (1.0 - b), 0.0, 1.0)
+
+
+def strength_of_ratio(values: np.ndarray, baseline: float, saturation: float) -> np.ndarray:
+    """log(value / baseline) / log(saturation), clipped to [0, 1] (0 without a usable baseline)."""
+    if not np.isfinite(baseline) or baseline <= 0:
+        return np.zeros(len(values))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.log(values / baseline) / np.log(saturation)
+    clipped: np.ndarray = np.clip(np.nan_to_num(ratio, nan=0.0, neginf=0.0), 0.0, 1.0)
+    return clipped
 
 
 @dataclass
@@ -67,6 +72,7 @@ class Scores:
     shape: np.ndarray  # discounted
     scale: np.ndarray  # discounted
     coordination: np.ndarray
+    campaign: np.ndarray  # campaign evidence inherited from the account's community (campaign_evidence.py)
     score: np.ndarray
     threshold: float
     estimated_fpr: float
@@ -90,12 +96,29 @@ def evidence(
                 strength(signal, features[signal.name], baselines[signal.name], params.saturation) * assessed
             )
     families = {
-        family: corroborated(np.stack([strengths[s.name] for s in SIGNALS if s.family is family]))
-        for family in (Family.SCALE, Family.SHAPE)
+        Family.SCALE: corroborated(
+            np.stack([strengths[s.name] for s in SIGNALS if s.family is Family.SCALE])
+        ),
+        Family.SHAPE: shape_of(strengths),
     }
     replay = features["replay_share"] if "replay_share" not in not_computed else np.zeros(len(assessed))
     discount = 1.0 - np.clip(np.nan_to_num(replay, nan=0.0), 0.0, 1.0)
     return strengths, families, discount, assessed
+
+
+def shape_of(strengths: dict[str, np.ndarray]) -> np.ndarray:
+    """Harvesting shape: the weaker of content (what is asked) and takeaway (how much is carried off).
+
+    Each aspect is its strongest signal; the two aspects corroborate each other. Long outputs
+    about one task (document generation, coding agents) or step-by-step asks answered briefly
+    (tutoring, people) are each ordinary; a training-data harvest has both.
+    """
+    aspects = [
+        np.max(np.stack([strengths[name] for name, a in SHAPE_ASPECTS.items() if a is aspect]), axis=0)
+        for aspect in Aspect
+    ]
+    weaker: np.ndarray = np.minimum(*aspects)
+    return weaker
 
 
 def corroborated(stack: np.ndarray, count: int = CORROBORATING) -> np.ndarray:
@@ -120,22 +143,39 @@ def coordination_of(shape: np.ndarray, community: np.ndarray) -> np.ndarray:
 
 
 def calibrate(
-    shape: np.ndarray, other: np.ndarray, score: np.ndarray, benign: np.ndarray, target: float, floor: float
+    shape: np.ndarray,
+    other: np.ndarray,
+    score: np.ndarray,
+    benign: np.ndarray,
+    target: float,
+    floor: float,
+    unit_identity: np.ndarray | None = None,
+    unit_pooled: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Smallest score threshold >= floor whose estimated false-positive rate is <= target.
 
-    `benign` selects the accounts whose shape and scale marginals estimate the benign rate.
+    `benign` selects the accounts whose shape and scale marginals estimate the benign rate of
+    an account's own evidence. Campaign evidence is estimated the same way over its units (each
+    shared card or key once, so that a campaign's many accounts count as one observation):
+    P(identity >= t) x P(pooled >= t). An account can be flagged wrongly by either path, so the
+    two rates add (a union bound).
     """
     s, o = np.sort(shape[benign]), np.sort(other[benign])
-    n = max(len(s), 1)
+    ui = np.sort(unit_identity) if unit_identity is not None else np.zeros(0)
+    up = np.sort(unit_pooled) if unit_pooled is not None else np.zeros(0)
     candidates = np.unique(np.concatenate((score[score >= floor], [floor, 1.0])))
     for t in candidates:
-        above_shape = (len(s) - np.searchsorted(s, t, side="left")) / n
-        above_other = (len(o) - np.searchsorted(o, t, side="left")) / n
-        fpr = float(above_shape * above_other)
+        fpr = _above(s, t) * _above(o, t) + _above(ui, t) * _above(up, t)
         if fpr <= target:
             return float(t), fpr
     return 1.0, 0.0
+
+
+def _above(sorted_values: np.ndarray, t: float) -> float:
+    """Share of the (sorted) values at or above t (0 for an empty population)."""
+    if len(sorted_values) == 0:
+        return 0.0
+    return float((len(sorted_values) - np.searchsorted(sorted_values, t, side="left")) / len(sorted_values))
 
 
 def decide(
@@ -144,17 +184,39 @@ def decide(
     discount: np.ndarray,
     assessed: np.ndarray,
     community: np.ndarray,
+    campaign: np.ndarray,
     benign_proxy: np.ndarray,
     params: DetectParameters,
+    unit_identity: np.ndarray | None = None,
+    unit_pooled: np.ndarray | None = None,
 ) -> Scores:
-    """Combine families, coordination and the validation defense into scores and flags."""
+    """Combine families, coordination, campaign evidence and the validation defense into flags.
+
+    An account is scored by the stronger of its own evidence, min(shape, max(scale,
+    coordination)), and the campaign evidence it inherits from its community (already
+    discounted by the members' replay).
+    """
     shape = families[Family.SHAPE] * discount
     scale = families[Family.SCALE] * discount
     coordination = coordination_of(shape, community)
     other = np.maximum(scale, coordination)
-    score = np.minimum(shape, other) * assessed
-    threshold, fpr = calibrate(shape, other, score, benign_proxy, params.target_fpr, params.min_score)
+    campaign = campaign * assessed
+    score = np.maximum(np.minimum(shape, other), campaign) * assessed
+    threshold, fpr = calibrate(
+        shape, other, score, benign_proxy, params.target_fpr, params.min_score, unit_identity, unit_pooled
+    )
     flagged = (score >= threshold) & (score > 0)
     return Scores(
-        strengths, families, discount, assessed, shape, scale, coordination, score, threshold, fpr, flagged
+        strengths,
+        families,
+        discount,
+        assessed,
+        shape,
+        scale,
+        coordination,
+        campaign,
+        score,
+        threshold,
+        fpr,
+        flagged,
     )

@@ -12,6 +12,12 @@ Families:
 - `shape`: what is asked for and taken away (long, reasoning-rich, single-turn, broad);
 - `validation`: exculpatory — the same fixed prompt set replayed is evaluation, not harvesting.
 Linkage (shared identities between accounts) is judged per community in `linkage.py`.
+
+Shape signals have one of two *aspects*: `content` (what is asked: reasoning traces, a sweep of
+capability areas, one-shot questions) and `takeaway` (how much text is carried off: long answers,
+raised output limits). Harvesting shape needs both. Either alone is ordinary: document-generation
+apps and coding agents take long outputs about one task; tutoring apps and people ask for steps
+and read short answers.
 """
 
 from __future__ import annotations
@@ -176,6 +182,22 @@ SIGNALS: tuple[Signal, ...] = (
 )
 
 SIGNALS_BY_NAME: dict[str, Signal] = {s.name: s for s in SIGNALS}
+
+
+class Aspect(StrEnum):
+    """Which half of harvesting shape a shape signal speaks to (both are needed)."""
+
+    CONTENT = "content"
+    TAKEAWAY = "takeaway"
+
+
+SHAPE_ASPECTS: dict[str, Aspect] = {
+    "elicitation_share": Aspect.CONTENT,
+    "capability_breadth": Aspect.CONTENT,
+    "single_turn_share": Aspect.CONTENT,
+    "mean_output_tokens": Aspect.TAKEAWAY,
+    "mean_max_tokens": Aspect.TAKEAWAY,
+}
 
 
 def computable(signal: Signal, absent: set[str]) -> str | None:
