@@ -24,12 +24,14 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from benchmarks.measure import machine_block
+from distillgov.registry.cli import WORKER_HEALTHCHECK_TIMEOUT_S
 
 WORKERS = 2
 CONNECTIONS = 32
@@ -81,6 +83,51 @@ def bare_app() -> Any:
     return app
 
 
+@dataclass(frozen=True)
+class Target:
+    """A server under load: its URL, and the processes whose CPU time is charged to its requests."""
+
+    url: str
+    process_group: int
+    database_pid: int | None = None
+
+
+def _proc_stats() -> list[tuple[int, int, int, float]]:
+    """(pid, ppid, process group, CPU seconds) of every process, from /proc.
+
+    CPU seconds include those of the process's reaped children, so a worker that exits (and is
+    replaced) during a measurement still has its time counted, by its parent.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        found.append(
+            (
+                int(stat.parent.name),
+                int(fields[1]),
+                int(fields[2]),
+                sum(int(x) for x in fields[11:15]) / ticks,  # utime, stime, cutime, cstime
+            )
+        )
+    return found
+
+
+def _cpu_seconds(target: Target) -> float:
+    """CPU time so far of the server's process group and, for PostgreSQL, the postmaster and its backends.
+
+    CPU per request does not depend on what else runs on the machine, unlike requests per second.
+    """
+    total = 0.0
+    for pid, ppid, group, seconds in _proc_stats():
+        if group == target.process_group or target.database_pid in (pid, ppid):
+            total += seconds
+    return total
+
+
 def _git_commit() -> str:
     found = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
     return found.stdout.strip() or "unknown"
@@ -123,9 +170,15 @@ def _wrk(url: str, path: str, work: Path, *, body: str | None = None, token: str
     }
 
 
-def _measure(url: str, path: str, work: Path, duration: int, **options: Any) -> dict[str, Any]:
-    _wrk(url, path, work, duration=min(WARMUP_S, duration), **options)
-    return _wrk(url, path, work, duration=duration, **options)
+def _measure(target: Target, path: str, work: Path, duration: int, **options: Any) -> dict[str, Any]:
+    _wrk(target.url, path, work, duration=min(WARMUP_S, duration), **options)
+    cpu_before = _cpu_seconds(target)
+    figures = _wrk(target.url, path, work, duration=duration, **options)
+    cpu = _cpu_seconds(target) - cpu_before
+    return figures | {
+        "server_cpu_s": round(cpu, 2),
+        "server_cpu_ms_per_request": round(1000 * cpu / max(figures["requests"], 1), 3),
+    }
 
 
 def _seed(database_url: str) -> dict[str, Any]:
@@ -171,29 +224,27 @@ def _seed(database_url: str) -> dict[str, Any]:
 
 
 @contextmanager
-def _process(command: list[str], url: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def _process(command: list[str], url: str, log: Path, database_pid: int | None = None) -> Iterator[Target]:
     from tests.registry import servers
 
     with log.open("ab") as out:
-        process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = servers.Server(process, url, log)
     try:
         servers.wait_healthy(server)
-        yield url
+        yield Target(url, process.pid, database_pid)
     finally:
         server.stop()
 
 
-def _registry(database_url: str, work: Path, name: str) -> Any:
+def _registry(database_url: str, work: Path, name: str, database_pid: int | None) -> Any:
     from tests.registry import servers
 
     key, _vkey = servers.key_file(work)
     port = servers.free_port()
     command = [servers.DISTILLGOV, "registry", "serve", "--db", database_url, "--log-key", str(key),
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]  # fmt: skip
-    return _process(command, f"http://127.0.0.1:{port}", work / f"{name}.log")
+    return _process(command, f"http://127.0.0.1:{port}", work / f"{name}.log", database_pid)
 
 
 def _bare(work: Path) -> Any:
@@ -201,24 +252,28 @@ def _bare(work: Path) -> Any:
 
     port = servers.free_port()
     command = [sys.executable, "-m", "uvicorn", "benchmarks.bench_registry:bare_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)]  # fmt: skip
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
+               "--timeout-worker-healthcheck", str(WORKER_HEALTHCHECK_TIMEOUT_S)]  # fmt: skip  # as `serve`
     return _process(command, f"http://127.0.0.1:{port}", work / "bare.log")
 
 
-def bench_backend(backend: str, database_url: str, work: Path, duration: int) -> dict[str, Any]:
+def bench_backend(
+    backend: str, database_url: str, work: Path, duration: int, database_pid: int | None = None
+) -> dict[str, Any]:
     from tests.registry import scenario
 
     seeded = _seed(database_url)
     notice = scenario.research_notice(seeded["teacher"], "Bench-Student")
     middle = seeded["digests"][len(seeded["digests"]) // 2]
-    with _bare(work) as bare_url:
-        bare = _measure(bare_url, "/bare", work, duration)
-    with _registry(database_url, work, f"registry-{backend}") as url:
-        lookup = _measure(url, f"/v1/models?digest={middle}", work, duration)
-        lineage = _measure(url, f"/v1/provenance?digest={seeded['students'][0]}", work, duration)
+    with _bare(work) as bare_target:
+        bare = _measure(bare_target, "/bare", work, duration)
+    with _registry(database_url, work, f"registry-{backend}", database_pid) as target:
+        lookup = _measure(target, f"/v1/models?digest={middle}", work, duration)
+        lineage = _measure(target, f"/v1/provenance?digest={seeded['students'][0]}", work, duration)
         body = json.dumps(notice)
-        filing = _measure(url, "/v1/notices", work, duration, body=body, token=seeded["distiller"])
+        filing = _measure(target, "/v1/notices", work, duration, body=body, token=seeded["distiller"])
     ratio = lookup["requests_per_s"] / bare["requests_per_s"]
+    cpu_ratio = bare["server_cpu_ms_per_request"] / max(lookup["server_cpu_ms_per_request"], 1e-9)
     return {
         "backend": backend,
         "seeded_models": SEED_MODELS,
@@ -227,29 +282,31 @@ def bench_backend(backend: str, database_url: str, work: Path, duration: int) ->
         "provenance_lookup_by_student_digest": lineage,
         "notice_filing": filing,
         "lookup_ratio_to_bare": round(ratio, 3),
+        "lookup_ratio_to_bare_by_cpu_per_request": round(cpu_ratio, 3),
     }
 
 
-def _postgres_url(work: Path) -> Any:
+@contextmanager
+def _postgres(work: Path) -> Iterator[tuple[str, int]]:
+    """A throw-away PostgreSQL (the tests' server: note its settings, recorded with the figures)."""
+    import psycopg
     from tests.registry import postgres
 
-    @contextmanager
-    def started() -> Iterator[str]:
-        import psycopg
-
-        with postgres.server() as executor:
-            with psycopg.connect(postgres.url(executor, "postgres"), autocommit=True) as connection:
-                # The test server starts with fsync=off; a benchmark of writes must pay for durability.
-                connection.execute("ALTER SYSTEM SET fsync = on")
-                connection.execute("SELECT pg_reload_conf()")
-                settings = {
-                    name: connection.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
-                    for name in ("server_version", "fsync", "synchronous_commit", "max_connections")
-                }
-            (work / "postgres-settings.json").write_text(json.dumps(settings))
-            yield postgres.create_database(executor, "registry_bench")
-
-    return started()
+    with postgres.server() as executor:
+        with psycopg.connect(postgres.url(executor, "postgres"), autocommit=True) as connection:
+            settings = {
+                name: connection.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+                for name in (
+                    "server_version",
+                    "fsync",
+                    "synchronous_commit",
+                    "shared_buffers",
+                    "max_connections",
+                )
+            }
+        (work / "postgres-settings.json").write_text(json.dumps(settings))
+        postmaster = int((Path(executor.datadir) / "postmaster.pid").read_text().split()[0])
+        yield postgres.create_database(executor, "registry_bench"), postmaster
 
 
 def _targets(postgresql: dict[str, Any]) -> dict[str, Any]:
@@ -277,8 +334,8 @@ def bench_registry(
     )
     pg_work = work / "postgresql"
     pg_work.mkdir()
-    with _postgres_url(pg_work) as pg_url:
-        results["postgresql"] = bench_backend("postgresql", pg_url, pg_work, duration)
+    with _postgres(pg_work) as (pg_url, postmaster):
+        results["postgresql"] = bench_backend("postgresql", pg_url, pg_work, duration, postmaster)
     pg_settings = json.loads((pg_work / "postgres-settings.json").read_text())
     all_errors = sum(
         phase["errors"]
@@ -334,7 +391,9 @@ def main(argv: list[str] | None = None) -> None:
     args.results.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     summary = {
         name: {
-            phase: {k: v[k] for k in ("requests_per_s", "p50_ms", "p99_ms", "errors")}
+            phase: {
+                k: v[k] for k in ("requests_per_s", "p50_ms", "p99_ms", "errors", "server_cpu_ms_per_request")
+            }
             for phase, v in backend.items()
             if isinstance(v, dict)
         }

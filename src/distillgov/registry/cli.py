@@ -36,6 +36,7 @@ tlog_cli.register(registry_app)
 DB_HELP = (
     "Database URL (sqlite:///PATH or postgresql://...). Default: a SQLite file in the user's data folder."
 )
+WORKER_HEALTHCHECK_TIMEOUT_S = 60
 KEY_HELP = "File holding the log's Ed25519 signer key. Default: log-signer.key in the user's data folder."
 
 
@@ -113,7 +114,14 @@ def serve(
     os.environ[ENV_DB] = url
     os.environ[ENV_KEY_FILE] = str(key_file)
     uvicorn.run(
-        "distillgov.registry.api.app:app_from_env", factory=True, host=host, port=port, workers=workers
+        "distillgov.registry.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # uvicorn kills a worker that misses its supervisor's ping for 5 s; a worker busy with CPU-bound
+        # classifications on a saturated machine misses it and is killed with requests in flight.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_S,
     )
 
 
