@@ -48,8 +48,16 @@ def test_evaluation_pipelines_are_cleared_by_the_validation_defense(scored: Scor
     assert evals
     assert not any(a["flagged"] for a in evals)
     index = scored.analysis.index_of()
+    scores = scored.analysis.scores
+    assessed = [a for a in evals if scores.assessed[index[a["account_id"]]]]
+    assert assessed
+    for account in assessed:
+        assert scores.discount[index[account["account_id"]]] < 0.5
+    # A pipeline of a few items run once sent too few requests to be judged either way: it is
+    # listed with score 0 (not assessed), not cleared by a defense it cannot show.
     for account in evals:
-        assert scored.analysis.scores.discount[index[account["account_id"]]] < 0.5
+        if not scores.assessed[index[account["account_id"]]]:
+            assert account["score"] == 0 and not account["flagged"]
 
 
 def test_enterprises_and_people_are_not_flagged_for_sharing_identities(scored: Scored) -> None:
@@ -63,9 +71,15 @@ def test_enterprises_and_people_are_not_flagged_for_sharing_identities(scored: S
     assert linked
 
 
-def test_no_flag_without_harvesting_shape(scored: Scored) -> None:
+def test_no_flag_without_harvesting_shape_or_campaign_evidence(scored: Scored) -> None:
     scores = scored.analysis.scores
-    assert not (scores.flagged & (scores.shape <= 0)).any()
+    assert not (scores.flagged & (scores.shape <= 0) & (scores.campaign <= 0)).any()
+    # an account flagged on its campaign's evidence says so, with the shared value's baseline
+    for account in scored.findings["accounts"]:
+        i = scored.analysis.index_of()[account["account_id"]]
+        if account["flagged"] and scores.shape[i] <= 0:
+            [joint] = [s for s in account["signals"] if s["name"] == "campaign_evidence"]
+            assert joint["baseline"]["value"] is not None and "no declared organization" in joint["explanation"]
 
 
 def test_a_campaign_of_many_accounts_does_not_hide_behind_its_own_baseline(

@@ -41,6 +41,15 @@ def _explain(signal: Signal, value: float, baseline: Baseline, strength: float) 
     )
 
 
+def _template_note(value: float) -> str:
+    if not np.isfinite(value):
+        return "template repetition: not measured (read only for accounts with harvesting shape)"
+    return (
+        f"template repetition: {value:.0%} of sampled prompts near-duplicate another of this account's "
+        f"own (an application's fixed instructions); harvesting shape multiplied by {1 - value:.2f}"
+    )
+
+
 def account_signals(analysis: Analysis, i: int, everything: bool) -> list[dict[str, Any]]:
     """The signal records of account `i` (all of them, or only the ones that contributed)."""
     out: list[dict[str, Any]] = []
@@ -52,13 +61,17 @@ def account_signals(analysis: Analysis, i: int, everything: bool) -> list[dict[s
                 out.append(signal_record(signal, None, None, analysis.not_computed[signal.name], None))
             continue
         value = float(analysis.features[signal.name][i])
+        if signal.name == "template_repetition":
+            if everything or (np.isfinite(value) and value > 0):
+                out.append(signal_record(signal, value, baseline, _template_note(value), None))
+            continue
         if signal.family is Family.VALIDATION:
             applied = scores.discount[i] < 1 and analysis.scores.families[Family.SHAPE][i] > 0
             if not (everything or applied):
                 continue
             explanation = (
                 f"validation defense: {value:.0%} of requests repeat prompts this account sent on "
-                f"other days; harvesting evidence multiplied by {scores.discount[i]:.2f}"
+                f"other days; volume counted on novel prompts only (x{scores.discount[i]:.2f})"
                 if np.isfinite(value)
                 else "validation defense: no prompts to compare"
             )
@@ -69,6 +82,11 @@ def account_signals(analysis: Analysis, i: int, everything: bool) -> list[dict[s
             out.append(
                 signal_record(signal, value, baseline, _explain(signal, value, baseline, strength), strength)
             )
+    joint = (
+        analysis.campaign.record_for(str(analysis.features["account_id"][i])) if analysis.campaign else None
+    )
+    if joint is not None:
+        out.append(joint)
     return out
 
 
@@ -87,7 +105,7 @@ def _with_evidence(analysis: Analysis) -> np.ndarray:
             shown |= (scores.discount < 1) & (scores.families[Family.SHAPE] > 0)
         else:
             shown |= scores.strengths[signal.name] > 0
-    shown |= scores.flagged
+    shown |= scores.flagged | (scores.campaign > 0)
     return shown
 
 

@@ -58,10 +58,11 @@ class Linkage:
     edges: list[list[tuple[str, str, str]]] = field(default_factory=list)  # (account, kind, value)
 
 
-def template_links(sample: pa.Table) -> pa.Table:
-    """(account, "template", LSH bucket) for each sampled prompt, from its text or stored MinHash."""
-    if sample.num_rows == 0:
-        return pa.table({n: pa.array([], pa.string()) for n in ("account_id", "kind", "value")})
+def band_keys(sample: pa.Table) -> tuple[Any, np.ndarray]:
+    """Each sampled prompt's account and its LSH bucket per band (rows without text or MinHash dropped).
+
+    Two prompts sharing a bucket are near-duplicates (Jaccard above ~0.5 usually share one).
+    """
     prompts = sample.column("prompt").combine_chunks()
     stored = sample.column("prompt_minhash").combine_chunks()
     computed = minhash_signatures(prompts.fill_null(""))
@@ -71,22 +72,65 @@ def template_links(sample: pa.Table) -> pa.Table:
     valid = matrix.any(axis=1)
     rows = matrix.shape[1] // LSH_BANDS
     accounts = sample.column("account_id").combine_chunks().filter(pa.array(np.asarray(valid, dtype=bool)))
-    parts = []
+    keys = np.empty((int(valid.sum()), LSH_BANDS), dtype=np.uint64)
     for band in range(LSH_BANDS):
         part = matrix[valid, band * rows : (band + 1) * rows].astype(np.uint64)
         key = np.full(len(part), np.uint64(band))
         for column in range(rows):
             key = splitmix64(key ^ part[:, column])
-        parts.append(
-            pa.table(
-                {
-                    "account_id": accounts,
-                    "kind": pa.repeat("template", len(key)),
-                    "value": pa.array(key).cast(pa.string()),
-                }
-            )
+        keys[:, band] = key
+    return accounts, keys
+
+
+def template_links(sample: pa.Table) -> pa.Table:
+    """(account, "template", LSH bucket) for each sampled prompt, from its text or stored MinHash."""
+    if sample.num_rows == 0:
+        return pa.table({n: pa.array([], pa.string()) for n in ("account_id", "kind", "value")})
+    accounts, keys = band_keys(sample)
+    parts = [
+        pa.table(
+            {
+                "account_id": accounts,
+                "kind": pa.repeat("template", len(keys)),
+                "value": pa.array(keys[:, band]).cast(pa.string()),
+            }
         )
+        for band in range(LSH_BANDS)
+    ]
     return pa.concat_tables(parts)
+
+
+def template_repetition(sample: pa.Table) -> dict[str, float]:
+    """Per account: share of its sampled prompts that near-duplicate another of its own prompts.
+
+    An application wraps every end user's question in its own fixed instructions, so its prompts
+    repeat one template; a harvest asks new questions. (Evaluation replay repeats too.)
+    """
+    if sample.num_rows == 0:
+        return {}
+    accounts, keys = band_keys(sample)
+    con = duckdb.connect()
+    con.register(
+        "k",
+        pa.table(
+            {
+                "account_id": accounts,
+                "row": np.arange(len(keys)),
+                **{f"b{band}": keys[:, band] for band in range(LSH_BANDS)},
+            }
+        ),
+    )
+    unpivot = " UNION ALL ".join(
+        f"SELECT account_id, row, {b} AS band, b{b} AS key FROM k" for b in range(LSH_BANDS)
+    )
+    rows = con.sql(
+        f"""WITH u AS ({unpivot}),
+                 c AS (SELECT account_id, band, key, count(*) AS n FROM u GROUP BY ALL),
+                 r AS (SELECT u.account_id, u.row, max(c.n) > 1 AS repeated
+                       FROM u JOIN c USING (account_id, band, key) GROUP BY ALL)
+            SELECT account_id, avg(repeated::DOUBLE) FROM r GROUP BY account_id"""
+    ).fetchall()
+    return {str(a): float(v) for a, v in rows}
 
 
 def _list_matrix(column: Any) -> np.ndarray:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from distillgov.detect import partials as partials_mod
 from distillgov.detect import state as state_mod
 from distillgov.detect.baselines import Baseline, compute_baselines, reference_masks
-from distillgov.detect.campaign_evidence import campaign_evidence
+from distillgov.detect.campaign_evidence import CampaignEvidence, campaign_evidence
 from distillgov.detect.engines import (
     OPTIONAL_COLUMNS,
     Engine,
@@ -29,7 +29,7 @@ from distillgov.detect.engines import (
     parquet_files,
 )
 from distillgov.detect.features import LINK_KINDS
-from distillgov.detect.linkage import Linkage, link_communities, template_links
+from distillgov.detect.linkage import Linkage, link_communities, template_links, template_repetition
 from distillgov.detect.parameters import DetectParameters
 from distillgov.detect.partials import Partials
 from distillgov.detect.reduce import account_features
@@ -52,6 +52,7 @@ class Analysis:
     partials: Partials
     params: DetectParameters
     absent: set[str]
+    campaign: CampaignEvidence | None = None  # shared-identity units and what each account inherited
 
     def index_of(self) -> dict[str, int]:
         return {a: i for i, a in enumerate(self.features["account_id"].tolist())}
@@ -66,6 +67,7 @@ def analyse(partials: Partials, absent: set[str], params: DetectParameters) -> A
     """Score every account from merged partial aggregates."""
     absent = effective_absent(absent, partials.presence)
     features = account_features(partials)
+    features["template_repetition"] = np.full(len(features["account_id"]), np.nan)  # candidates' below
     not_computed = {s.name: why for s in SIGNALS if (why := computable(s, absent)) is not None}
     baselines = compute_baselines(features, params.baseline_percentile, params.min_requests)
     strengths, families, discount, assessed = evidence(features, baselines, not_computed, params)
@@ -84,12 +86,17 @@ def analyse(partials: Partials, absent: set[str], params: DetectParameters) -> A
     links = pa.concat_tables([partials.links, template_links(sample)])
     linkage = link_communities(links, candidates, params.max_link_group, absent_kinds)
     community = np.asarray([linkage.community_of.get(a, -1) for a in accounts.tolist()], dtype=np.int64)
+    if "template_repetition" not in not_computed:
+        repetition = template_repetition(sample)
+        features["template_repetition"] = np.asarray([repetition.get(a, np.nan) for a in accounts.tolist()])
+        baselines = compute_baselines(features, params.baseline_percentile, params.min_requests)
+        strengths, families, discount, assessed = evidence(features, baselines, not_computed, params)
     human = reference_masks(features, params.min_requests)[Reference.HUMAN]
     scores = decide(
         strengths, families, discount, assessed, community, joint.inherited, human, params,
         joint.unit_identity, joint.unit_pooled,
     )  # fmt: skip
-    return Analysis(features, baselines, not_computed, linkage, scores, partials, params, absent)
+    return Analysis(features, baselines, not_computed, linkage, scores, partials, params, absent, joint)
 
 
 def _link_column(kind: str) -> str:

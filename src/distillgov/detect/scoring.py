@@ -32,7 +32,7 @@ import numpy as np
 
 from distillgov.detect.baselines import Baseline
 from distillgov.detect.parameters import DetectParameters
-from distillgov.detect.signals import SHAPE_ASPECTS, SIGNALS, Aspect, Family, Kind, Signal
+from distillgov.detect.signals import SCALE_ASPECTS, SHAPE_ASPECTS, SIGNALS, Aspect, Family, Kind, Signal
 
 CORROBORATING = 2  # signals of one family averaged into its strength
 
@@ -69,8 +69,8 @@ class Scores:
     families: dict[Family, np.ndarray]
     discount: np.ndarray
     assessed: np.ndarray
-    shape: np.ndarray  # discounted
-    scale: np.ndarray  # discounted
+    shape: np.ndarray
+    scale: np.ndarray  # volume on novel prompts only (the validation defense)
     coordination: np.ndarray
     campaign: np.ndarray  # campaign evidence inherited from the account's community (campaign_evidence.py)
     score: np.ndarray
@@ -85,24 +85,31 @@ def evidence(
     not_computed: dict[str, str],
     params: DetectParameters,
 ) -> tuple[dict[str, np.ndarray], dict[Family, np.ndarray], np.ndarray, np.ndarray]:
-    """Signal strengths, family strengths, the validation discount and which accounts are assessed."""
+    """Signal strengths, family strengths, the validation discount and which accounts are assessed.
+
+    The validation defense counts volume on novel prompts only: a volume signal's value is
+    multiplied by the discount (1 - replay share) before it is compared with its baseline. An
+    evaluation pipeline, which replays its fixed set, keeps almost no volume; a bot looping a
+    prompt set around the clock keeps its novel share, which can still exceed a person's (and
+    re-sampling one prompt for several answers is itself a distillation technique).
+    """
     assessed = features["requests"] >= params.min_requests
+    replay = features["replay_share"] if "replay_share" not in not_computed else np.zeros(len(assessed))
+    discount = 1.0 - np.clip(np.nan_to_num(replay, nan=0.0), 0.0, 1.0)
     strengths: dict[str, np.ndarray] = {}
     for signal in SIGNALS:
         if signal.name in not_computed:
             strengths[signal.name] = np.zeros(len(assessed))
-        else:
-            strengths[signal.name] = (
-                strength(signal, features[signal.name], baselines[signal.name], params.saturation) * assessed
-            )
-    families = {
-        Family.SCALE: corroborated(
-            np.stack([strengths[s.name] for s in SIGNALS if s.family is Family.SCALE])
-        ),
-        Family.SHAPE: shape_of(strengths),
-    }
-    replay = features["replay_share"] if "replay_share" not in not_computed else np.zeros(len(assessed))
-    discount = 1.0 - np.clip(np.nan_to_num(replay, nan=0.0), 0.0, 1.0)
+            continue
+        values = features[signal.name]
+        if SCALE_ASPECTS.get(signal.name) is Aspect.VOLUME:
+            values = values * discount
+        strengths[signal.name] = (
+            strength(signal, values, baselines[signal.name], params.saturation) * assessed
+        )
+    repetition = features.get("template_repetition", np.zeros(len(assessed)))
+    novelty = 1.0 - np.clip(np.nan_to_num(repetition, nan=0.0), 0.0, 1.0)
+    families = {Family.SCALE: scale_of(strengths), Family.SHAPE: shape_of(strengths) * novelty}
     return strengths, families, discount, assessed
 
 
@@ -115,10 +122,22 @@ def shape_of(strengths: dict[str, np.ndarray]) -> np.ndarray:
     """
     aspects = [
         np.max(np.stack([strengths[name] for name, a in SHAPE_ASPECTS.items() if a is aspect]), axis=0)
-        for aspect in Aspect
+        for aspect in (Aspect.CONTENT, Aspect.TAKEAWAY)
     ]
     weaker: np.ndarray = np.minimum(*aspects)
     return weaker
+
+
+def scale_of(strengths: dict[str, np.ndarray]) -> np.ndarray:
+    """Scale: the two strongest scale signals, capped by the strongest volume signal.
+
+    Round-the-clock, regular traffic at a few requests an hour is what every scheduled job and
+    app does; it corroborates collection beyond a person but never stands for it.
+    """
+    both = corroborated(np.stack([strengths[name] for name in SCALE_ASPECTS]))
+    volume = np.max(np.stack([strengths[n] for n, a in SCALE_ASPECTS.items() if a is Aspect.VOLUME]), axis=0)
+    capped: np.ndarray = np.minimum(both, volume)
+    return capped
 
 
 def corroborated(stack: np.ndarray, count: int = CORROBORATING) -> np.ndarray:
@@ -196,9 +215,9 @@ def decide(
     coordination)), and the campaign evidence it inherits from its community (already
     discounted by the members' replay).
     """
-    shape = families[Family.SHAPE] * discount
-    scale = families[Family.SCALE] * discount
-    coordination = coordination_of(shape, community)
+    shape = families[Family.SHAPE]
+    scale = families[Family.SCALE]  # its volume already counts novel prompts only
+    coordination = coordination_of(shape * discount, community)
     other = np.maximum(scale, coordination)
     campaign = campaign * assessed
     score = np.maximum(np.minimum(shape, other), campaign) * assessed

@@ -13,6 +13,8 @@ Families:
 - `validation`: exculpatory — the same fixed prompt set replayed is evaluation, not harvesting.
 Linkage (shared identities between accounts) is judged per community in `linkage.py`.
 
+Scale signals are *volume* (how much, how fast) or *rhythm* (round the clock, on a schedule);
+scale needs volume, since rhythm alone is any automation.
 Shape signals have one of two *aspects*: `content` (what is asked: reasoning traces, a sweep of
 capability areas, one-shot questions) and `takeaway` (how much text is carried off: long answers,
 raised output limits). Harvesting shape needs both. Either alone is ordinary: document-generation
@@ -177,7 +179,19 @@ SIGNALS: tuple[Signal, ...] = (
         "share of requests repeating a prompt this account sent on another day",
         "The validation defense: an evaluation pipeline replays one fixed prompt set run after run "
         "(across days and models) and learns nothing new from the answers; harvesting keeps asking "
-        "new questions. Harvesting evidence is discounted by this share.",
+        "new questions. Volume signals count novel prompts only.",
+    ),
+    Signal(
+        "template_repetition",
+        Family.VALIDATION,
+        Reference.ALL,
+        Kind.SHARE,
+        ("prompt",),
+        "share of sampled prompts near-duplicating another of the account's own",
+        "An application wraps each end user's question in its own fixed instructions (a tutoring "
+        "app's step-by-step system prompt), so its prompts repeat one template; a harvest asks new "
+        "questions. Harvesting shape is multiplied by (1 - this share). Read from the MinHash of the "
+        "prompt sample, for accounts with harvesting shape only.",
     ),
 )
 
@@ -185,10 +199,12 @@ SIGNALS_BY_NAME: dict[str, Signal] = {s.name: s for s in SIGNALS}
 
 
 class Aspect(StrEnum):
-    """Which half of harvesting shape a shape signal speaks to (both are needed)."""
+    """Which half of its family a shape or scale signal speaks to."""
 
-    CONTENT = "content"
-    TAKEAWAY = "takeaway"
+    CONTENT = "content"  # shape: what is asked
+    TAKEAWAY = "takeaway"  # shape: how much text is carried off
+    VOLUME = "volume"  # scale: how much is collected, and how fast
+    RHYTHM = "rhythm"  # scale: when (round the clock, on a schedule) -- automation, not harvesting
 
 
 SHAPE_ASPECTS: dict[str, Aspect] = {
@@ -198,12 +214,26 @@ SHAPE_ASPECTS: dict[str, Aspect] = {
     "mean_output_tokens": Aspect.TAKEAWAY,
     "mean_max_tokens": Aspect.TAKEAWAY,
 }
+# Scale needs volume: a tutoring app or a scheduler runs round the clock on a timer at a few
+# requests an hour, which is automation, not collection beyond a person. Rhythm corroborates.
+SCALE_ASPECTS: dict[str, Aspect] = {
+    "requests_per_day": Aspect.VOLUME,
+    "output_tokens_per_day": Aspect.VOLUME,
+    "requests_per_active_hour": Aspect.VOLUME,
+    "peak_requests_per_minute": Aspect.VOLUME,
+    "hours_active_per_day": Aspect.RHYTHM,
+    "clock_hours": Aspect.RHYTHM,
+    "arrival_regularity": Aspect.RHYTHM,
+}
+
+
+MINHASH_SUFFICES = ("replay_share", "template_repetition")  # repeats show in MinHash signatures too
 
 
 def computable(signal: Signal, absent: set[str]) -> str | None:
     """Why a signal cannot be computed from these inputs, or None when it can."""
     missing = [c for c in signal.needs if c in absent]
-    if signal.name == "replay_share" and "prompt" in absent and "prompt_minhash" not in absent:
+    if signal.name in MINHASH_SUFFICES and "prompt" in absent and "prompt_minhash" not in absent:
         missing = []  # MinHash signatures of dropped text identify repeats just as well
     if missing:
         return f"not computed: input has no {', '.join(missing)} column (or it is empty)"
