@@ -6,13 +6,15 @@ which merge by addition/min/max. That one property gives three things at once: t
 the incremental run (`--state`: yesterday's partials + today's logs) and engine parity all go
 through the same reduction (`reduce.py`), so none of them can drift from the others.
 
-Only built-in expressions are used (no UDFs). Cost decides the shape of each query: the prompt
+Only built-in expressions are used (no Python UDFs). Cost decides the shape of each query: the prompt
 column holds most of the bytes (about 0.5 kB per exchange), so only two queries read it — the
-replay aggregate, which reduces each prompt to its MD5 inside the engine, and the sample fetch,
-which reads it for the sampled rows' files once. Windows sort only narrow columns.
+replay aggregate, which reduces each prompt to a digest inside the engine, and the sample
+fetch. Windows sort only narrow columns.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
@@ -23,8 +25,15 @@ from distillgov.traffic.signature import SIGNATURE_SIZE
 _OK_STATUS = ("ok", "200", "success")
 
 
-def prepare(t: ir.Table) -> ir.Table:
-    """Row-level derived columns shared by every aggregate (each engine computes only those it reads)."""
+Digest = Callable[[ir.StringValue], ir.Value]
+
+
+def prepare(t: ir.Table, digest: Digest) -> ir.Table:
+    """Row-level derived columns shared by every aggregate (each engine computes only those it reads).
+
+    `digest` turns a prompt into its replay key (`Engine.prompt_digest`): equal prompts must get
+    equal keys; only the equality classes reach the findings.
+    """
     # No array lambdas: DuckDB 2.0 rejects the `->` syntax Ibis 12 emits for them.
     minhash_key = ibis.literal(",").join([t.prompt_minhash[i].cast("string") for i in range(SIGNATURE_SIZE)])
     return t.mutate(
@@ -32,9 +41,7 @@ def prepare(t: ir.Table) -> ir.Table:
         minute=t.timestamp.truncate("m"),
         # whole seconds: DuckDB's epoch is fractional, Spark's is not; gaps must agree exactly
         epoch_s=t.timestamp.epoch_seconds().floor().cast("int64"),
-        # MD5 in the engine: the same digest on DuckDB and Spark and across versions (a state
-        # written today still matches next year's prompts), and 32 bytes instead of the text
-        prompt_key=ibis.coalesce(t.prompt, minhash_key).hexdigest("md5"),
+        prompt_key=digest(ibis.coalesce(t.prompt, minhash_key)),
         continues=(t.turn_index > 0).cast("int64"),
         failed=(~t.status.lower().isin(_OK_STATUS)).cast("int64"),
     )
