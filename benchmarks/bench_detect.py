@@ -230,8 +230,13 @@ def detection_latency(rows: int, work: Path) -> dict[str, Any]:
                     "requests_by_then": requests_so_far[campaign],
                     "accounts_flagged_then": len(accounts_of & flagged),
                 }
+    for campaign, found in first_flag.items():  # what it sent over the whole week, for scale
+        found["requests_total"] = requests_so_far[campaign]
+        found["share_of_requests_before_flag"] = round(
+            found["requests_by_then"] / requests_so_far[campaign], 4
+        )
     never = {
-        c: {"population": labels[next(iter(m))]["population"]}
+        c: {"population": labels[next(iter(m))]["population"], "requests_total": requests_so_far[c]}
         for c, m in members.items()
         if c not in first_flag
     }
