@@ -10,6 +10,7 @@ import typer
 
 from distillgov import __version__, demo_cli
 from distillgov.detect import cli as detect_cli
+from distillgov.forensics import cli as forensics_cli
 from distillgov.law import cli as law_cli
 from distillgov.registry import cli as registry_cli
 from distillgov.traffic import ingest_cli, simulate_cli
@@ -47,5 +48,6 @@ ingest_cli.register(app)
 law_cli.register(app)
 demo_cli.register(app)
 detect_cli.register(app)
+forensics_cli.register(app)
 watermark_cli.register(app)
 registry_cli.register(app)

@@ -19,6 +19,7 @@ from scipy import stats
 from distillgov.forensics.errors import ForensicsError
 from distillgov.forensics.models import SuspectModel
 from distillgov.forensics.radioactivity import (
+    ContextMasses,
     _z_and_p,
     green_masses,
     random_green_lists,
@@ -75,10 +76,13 @@ def open_radioactivity_null(
     params: KGWParams,
     n_keys: int = 100,
     seed: int = 0,
+    masses: ContextMasses | None = None,
 ) -> NullCalibration:
-    """Open-model radioactivity p-values of one clean suspect under `n_keys` random keys."""
+    """Open-model radioactivity p-values of one clean suspect under `n_keys` random keys
+    (`masses`: a reading of the suspect already made, to share it with other tests)."""
     template = GreenList(b"calibration-template-key", len(suspect.tokenizer), params)
-    masses = read_context_masses(suspect, probe_sequences, probe_starts, params.context_width)
+    if masses is None:
+        masses = read_context_masses(suspect, probe_sequences, probe_starts, params.context_width)
     p_values = []
     for green_list in random_green_lists(template, n_keys, seed):
         green, variance, third = green_masses(masses, green_list)

@@ -99,10 +99,10 @@ def radioactivity_command(
     if mode not in ("open", "closed"):
         raise typer.BadParameter("choose open or closed", param_hint="--mode")
     try:
+        model = load_suspect(suspect, endpoint_model=endpoint_model, tokenizer_path=key_tokenizer)
         tokenizer, tokenizer_files = _key_tokenizer(key_tokenizer)
         params = KGWParams(gamma=gamma, delta=delta, context_width=context_width)
         green_list = GreenList(derive_key(parse_key(master_key), group, split), len(tokenizer), params)
-        model = load_suspect(suspect, endpoint_model=endpoint_model, tokenizer_path=key_tokenizer)
         probe_set = _probes(tokenizer, probes, count, seed)
         if mode == "open":
             result = open_model_test(

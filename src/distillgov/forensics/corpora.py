@@ -62,7 +62,7 @@ class TeacherSettings:
     context_width: int = 1
     temperature: float = 0.8
     repetition_penalty: float = 1.1  # keeps a width-1 watermark from looping on a self-green token
-    max_new_tokens: int = 160
+    max_new_tokens: int = 128
     group_id: str = "campaign-1"
 
     def params(self) -> KGWParams:

@@ -141,8 +141,8 @@ def train(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
-            losses.append(float(loss))
-            progress.update(task, advance=1, description=f"{label} loss {loss:.3f}")
+            losses.append(loss.item())
+            progress.update(task, advance=1, description=f"{label} loss {losses[-1]:.3f}")
     model.eval()
     tail = losses[-max(1, len(losses) // 10) :]
     return {

@@ -1,0 +1,69 @@
+"""Radioactivity on tiny students: detects the one trained on watermarked text, accuses no other."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import WATERMARK, TinyWorld
+
+from distillgov.forensics.calibration import closed_radioactivity_null, open_radioactivity_null
+from distillgov.forensics.radioactivity import (
+    closed_model_test,
+    compare_split_keys,
+    open_model_test,
+    random_green_lists,
+    suspect_answers,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def test_open_mode_detects_the_student_trained_on_watermarked_answers(tiny_world: TinyWorld) -> None:
+    w = tiny_world
+    result = open_model_test(w.distilled, w.tokenizer, w.green_list, w.probes, calibration_keys=20)
+    assert result.p_value < 1e-4
+    assert result.effect > 0
+    assert result.scored_for_p_1e_3 is not None and result.scored_for_p_1e_3 <= result.scored
+    assert result.random_keys is not None and result.random_keys.empirical_p_value == 1 / 21
+    assert result.curve[-1].p_value == pytest.approx(result.p_value)
+
+
+@pytest.mark.parametrize("name", ["clean", "base", "reference"])
+def test_open_mode_does_not_accuse_models_that_never_saw_the_mark(tiny_world: TinyWorld, name: str) -> None:
+    suspect = getattr(tiny_world, name)
+    result = open_model_test(
+        suspect, tiny_world.tokenizer, tiny_world.green_list, tiny_world.probes, calibration_keys=0
+    )
+    assert result.p_value > 1e-3
+
+
+def test_open_mode_p_values_are_uniform_under_the_null(tiny_world: TinyWorld) -> None:
+    """Forty keys nobody used, on a student trained on the same teacher's unmarked answers."""
+    null = open_radioactivity_null(
+        tiny_world.clean, tiny_world.probes, [0] * len(tiny_world.probes), WATERMARK, 40
+    )
+    assert null.ks_p_value > 0.01
+    assert null.false_positives_at_0_001 == 0
+    assert 0.0 <= null.fpr_at_0_05 <= 0.2
+
+
+def test_closed_mode_scores_the_suspects_answers(tiny_world: TinyWorld) -> None:
+    w = tiny_world
+    prompts = [w.tokenizer.decode(p[:4]) for p in w.probes[:100]]
+    marked = closed_model_test(
+        suspect_answers(w.distilled, w.tokenizer, prompts, 30), w.green_list, calibration_keys=0
+    )
+    clean_answers = suspect_answers(w.clean, w.tokenizer, prompts, 30)
+    unmarked = closed_model_test(clean_answers, w.green_list, calibration_keys=0)
+    assert marked.p_value < 1e-3 < unmarked.p_value
+    null = closed_radioactivity_null(clean_answers, len(w.tokenizer), WATERMARK, n_keys=30)
+    assert null.false_positives_at_0_001 == 0
+
+
+def test_the_captured_split_stands_out_against_the_other_split(tiny_world: TinyWorld) -> None:
+    w = tiny_world
+    other_key = random_green_lists(w.green_list, 1, seed=99)[0]
+    captured = open_model_test(w.distilled, w.tokenizer, w.green_list, w.probes, calibration_keys=0)
+    control = open_model_test(w.distilled, w.tokenizer, other_key, w.probes, calibration_keys=0)
+    comparison = compare_split_keys(captured, control)
+    assert comparison.p_value < 1e-3
+    assert abs(control.z) < 3.3
