@@ -2,10 +2,11 @@
 
 Without labels the conjunctive rule of `scoring.py` decides. A provider that has confirmed past
 campaigns can learn how much each signal matters in *its* traffic: a logistic regression over
-the same per-account signal strengths (plus coordination and the validation discount), with
-class weights balanced because campaigns are rare. Cross-validated figures are reported before
-anything is saved, and the decision threshold is chosen on out-of-fold predictions so that the
-benign accounts' false-positive rate stays within `target_fpr`.
+the same per-account signal strengths (plus coordination, campaign evidence, the validation
+discount and template novelty), with class weights balanced because campaigns are rare.
+Cross-validated figures are reported before anything is saved, and the decision threshold is
+chosen on out-of-fold predictions so that the benign accounts' false-positive rate stays within
+`target_fpr`.
 
 The model is saved as JSON (names, coefficients, intercept, threshold, figures, provenance), not
 as a pickle: it is an exhibit someone may need to read, and loading it executes nothing.
@@ -29,11 +30,18 @@ FOLDS = 5
 
 
 def model_inputs(analysis: Analysis) -> tuple[list[str], np.ndarray]:
-    """Per-account model features: every non-validation signal strength, coordination, discount."""
+    """Per-account model features: non-validation signal strengths, coordination, campaign evidence,
+    the validation discount and template novelty (1 - template repetition, 1 where not measured)."""
     names = [s.name for s in SIGNALS if s.family is not Family.VALIDATION]
     columns = [analysis.scores.strengths[n] for n in names]
-    names += ["coordination", "validation_discount"]
-    columns += [analysis.scores.coordination, analysis.scores.discount]
+    repetition = analysis.features.get("template_repetition", np.zeros(len(analysis.scores.score)))
+    names += ["coordination", "campaign_evidence", "validation_discount", "template_novelty"]
+    columns += [
+        analysis.scores.coordination,
+        analysis.scores.campaign,
+        analysis.scores.discount,
+        1.0 - np.nan_to_num(repetition, nan=0.0),
+    ]
     return names, np.stack(columns, axis=1)
 
 
