@@ -33,11 +33,13 @@ def test_one_signal_alone_gives_half_the_family_strength() -> None:
     assert corroborated(stack).tolist() == [0.5, 1.0, 0.0]
 
 
-def test_coordination_is_the_mean_shape_of_community_peers() -> None:
-    shape = np.array([1.0, 0.5, 0.0, 0.9, 0.2])
-    community = np.array([0, 0, 0, -1, 1])
-    out = coordination_of(shape, community)
-    assert np.allclose(out, [0.25, 0.5, 0.75, 0.0, 0.0])
+def test_coordination_is_the_mean_evidence_of_peers_that_show_any() -> None:
+    evidence = np.array([1.0, 0.5, 0.0, 0.0, 0.9, 0.2])
+    community = np.array([0, 0, 0, 0, -1, 1])
+    out = coordination_of(evidence, community)
+    # the two accounts without evidence see both evident peers; each evident one sees only one
+    # evident peer, too few to call the group coordinated; people pulled in do not dilute it
+    assert np.allclose(out, [0.0, 0.0, 0.75, 0.75, 0.0, 0.0])
 
 
 def test_calibration_respects_the_floor_and_the_target() -> None:

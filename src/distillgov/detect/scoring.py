@@ -35,6 +35,7 @@ from distillgov.detect.parameters import DetectParameters
 from distillgov.detect.signals import SCALE_ASPECTS, SHAPE_ASPECTS, SIGNALS, Aspect, Family, Kind, Signal
 
 CORROBORATING = 2  # signals of one family averaged into its strength
+MIN_EVIDENT_PEERS = 2  # community peers with evidence needed before coordination counts
 
 
 def strength(signal: Signal, values: np.ndarray, baseline: Baseline, saturation: float) -> np.ndarray:
@@ -147,17 +148,25 @@ def corroborated(stack: np.ndarray, count: int = CORROBORATING) -> np.ndarray:
     return mean
 
 
-def coordination_of(shape: np.ndarray, community: np.ndarray) -> np.ndarray:
-    """Mean discounted shape of each account's community peers (0 outside any community)."""
-    out = np.zeros(len(shape))
+def coordination_of(evidence: np.ndarray, community: np.ndarray) -> np.ndarray:
+    """Mean harvesting evidence of each account's community peers that show any (0 outside one).
+
+    Peers without evidence are left out of the mean: a community also holds people pulled in by
+    a shared carrier-NAT or proxy exit, and averaging over them would let a campaign dilute its
+    own coordination by renting busier exits. At least `MIN_EVIDENT_PEERS` peers must show
+    evidence, so one odd neighbour does not make a coordinated group.
+    """
+    out = np.zeros(len(evidence))
     linked = community >= 0
     if not linked.any():
         return out
     ids = community[linked]
-    totals = np.bincount(ids, weights=shape[linked])
-    sizes = np.bincount(ids)
-    peers = sizes[ids] - 1
-    out[linked] = np.where(peers > 0, (totals[ids] - shape[linked]) / np.maximum(peers, 1), 0.0)
+    own = evidence[linked]
+    evident = (own > 0).astype(np.float64)
+    totals = np.bincount(ids, weights=own)
+    counts = np.bincount(ids, weights=evident)
+    peers = counts[ids] - evident
+    out[linked] = np.where(peers >= MIN_EVIDENT_PEERS, (totals[ids] - own) / np.maximum(peers, 1), 0.0)
     return out
 
 
@@ -217,7 +226,8 @@ def decide(
     """
     shape = families[Family.SHAPE]
     scale = families[Family.SCALE]  # its volume already counts novel prompts only
-    coordination = coordination_of(shape * discount, community)
+    # peers' harvesting evidence: their own shape (net of replay) or the campaign evidence they inherit
+    coordination = coordination_of(np.maximum(shape * discount, campaign * assessed), community)
     other = np.maximum(scale, coordination)
     campaign = campaign * assessed
     score = np.maximum(np.minimum(shape, other), campaign) * assessed
