@@ -79,7 +79,9 @@ def test_no_flag_without_harvesting_shape_or_campaign_evidence(scored: Scored) -
         i = scored.analysis.index_of()[account["account_id"]]
         if account["flagged"] and scores.shape[i] <= 0:
             [joint] = [s for s in account["signals"] if s["name"] == "campaign_evidence"]
-            assert joint["baseline"]["value"] is not None and "no declared organization" in joint["explanation"]
+            assert (
+                joint["baseline"]["value"] is not None and "no declared organization" in joint["explanation"]
+            )
 
 
 def test_a_campaign_of_many_accounts_does_not_hide_behind_its_own_baseline(
