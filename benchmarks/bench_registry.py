@@ -288,11 +288,13 @@ def bench_backend(
 
 @contextmanager
 def _postgres(work: Path) -> Iterator[tuple[str, int]]:
-    """A throw-away PostgreSQL (the tests' server: note its settings, recorded with the figures)."""
+    """A throw-away PostgreSQL (the tests' server, with fsync on as in production: a commit is durable).
+
+    Its settings are recorded with the figures."""
     import psycopg
     from tests.registry import postgres
 
-    with postgres.server() as executor:
+    with postgres.server(fsync=True) as executor:
         with psycopg.connect(postgres.url(executor, "postgres"), autocommit=True) as connection:
             settings = {
                 name: connection.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]

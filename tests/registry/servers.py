@@ -119,8 +119,10 @@ def wait_healthy(server: Server) -> None:
 
 
 @contextmanager
-def running(database_url: str, log_key: Path, log_dir: Path, *, name: str = "server") -> Iterator[Server]:
-    server = start(database_url, log_key, log_dir, name=name)
+def running(
+    database_url: str, log_key: Path, log_dir: Path, *, name: str = "server", workers: int = 1
+) -> Iterator[Server]:
+    server = start(database_url, log_key, log_dir, name=name, workers=workers)
     try:
         yield server
     finally:

@@ -22,7 +22,7 @@ from distillgov.registry.tlog import verify
 from distillgov.registry.tlog.source import HttpSource
 
 from . import scenario
-from .server import running
+from .servers import key_file, running
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,8 @@ def _race(count: int, call: Callable[[httpx.Client, int], httpx.Response]) -> li
 
 def test_races_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     tokens = _tokens(pg_url)
-    with running(pg_url, tmp_path, workers=2) as base:
+    with running(pg_url, key_file(tmp_path)[0], tmp_path, workers=2) as server:
+        base = server.url
 
         def post(client: httpx.Client, path: str, who: str, body: Any, key: str) -> httpx.Response:
             headers = {"Authorization": f"Bearer {tokens[who]}", "Idempotency-Key": key}

@@ -191,9 +191,26 @@ def test_every_route_declares_the_policy_it_enforces(world: World) -> None:
         assert declared is not None, f"{route.path} declares no x-distillgov-auth policy"
         enforced = [d.call.policy for d in route.dependant.dependencies if hasattr(d.call, "policy")]
         assert len(enforced) == 1, f"{route.path} enforces {len(enforced)} policies"
-        assert enforced[0].openapi() == {"x-distillgov-auth": declared}, route.path
+        assert enforced[0].openapi()["x-distillgov-auth"] == declared, route.path
     others = {getattr(r, "path", "") for r in app_module.routes(world.h.app) if not isinstance(r, APIRoute)}
     assert others <= DOC_ROUTES, f"routes outside the policy system: {others - DOC_ROUTES}"
+
+
+def test_the_document_declares_optional_auth_on_public_routes_and_keys_on_writes(world: World) -> None:
+    """What a generated client or a fuzzer reads: a public route takes a token but needs none; every
+    write needs an Idempotency-Key (and is refused with 428 without one, as test_writes shows)."""
+    document = world.h.app.openapi()
+    for route in bearer_routes(world):
+        public = route.openapi_extra["x-distillgov-auth"]["roles"] == ["public"]  # type: ignore[index]
+        for method in route.methods:
+            operation = document["paths"][route.path_format][method.lower()]
+            assert {"HTTPBearer": []} in operation["security"], (method, route.path)
+            assert ({} in operation["security"]) == public, (method, route.path)
+            keys = [p for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
+            if method == "POST":
+                assert len(keys) == 1 and keys[0]["in"] == "header" and keys[0]["required"], route.path
+            else:
+                assert keys == [], (method, route.path)
 
 
 def test_the_table_covers_every_route(world: World) -> None:

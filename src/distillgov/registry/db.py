@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -24,6 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 # Any fixed 64-bit number names the advisory lock; this one spells "dgreglog".
 SEQUENCER_LOCK_KEY = 0x6467_7265_676C_6F67
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections are replaced after this long, before a proxy or firewall drops them silently; a
+# connection that was dropped anyway is detected when used (see `Database.outside_transaction`).
+POOL_RECYCLE_S = 1800
+NO_TRANSACTION = "registry_no_transaction"
+
+T = TypeVar("T")
 
 
 def default_data_dir() -> Path:
@@ -55,7 +61,10 @@ def create_engine(url: str, *, pool_size: int = 10) -> sa.Engine:
     """An engine with the settings the registry relies on (WAL and write locks on SQLite)."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip on every checkout, i.e. on every request.
+        return sa.create_engine(
+            parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_S
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
@@ -78,7 +87,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(connection: sa.Connection) -> None:
     # A deferred transaction that reads and then writes can fail with SQLITE_BUSY when another writer
     # committed in between; a write transaction therefore takes the write lock up front.
-    immediate = connection.get_execution_options().get("registry_write", False)
+    options = connection.get_execution_options()
+    if options.get(NO_TRANSACTION, False):
+        return  # the driver is in autocommit mode (_sqlite_on_connect): each statement stands alone
+    immediate = options.get("registry_write", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -90,6 +102,27 @@ class Database:
         self.engine = create_engine(url, pool_size=pool_size)
         self.backend = self.engine.dialect.name
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL's own autocommit; SQLite's driver already runs in autocommit, minus our BEGIN.
+        self._no_transaction = self.engine.execution_options(
+            **({"isolation_level": "AUTOCOMMIT"} if self.backend == "postgresql" else {NO_TRANSACTION: True})
+        )
+
+    def outside_transaction(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run `work` with each statement its own implicit transaction: no BEGIN, no ROLLBACK.
+
+        For public reads that stay correct without a snapshot (a single SELECT, or a tree size read
+        before the data it keys, which can only make the data newer). `work` is re-run once on a
+        connection found dropped: the failed attempt wrote nothing, and SQLAlchemy has by then
+        discarded the pool's older connections, which stands in for a pre-ping on every checkout.
+        """
+        for attempt in (1, 2):
+            try:
+                with self._no_transaction.connect() as connection:
+                    return work(connection)
+            except sa.exc.DBAPIError as error:
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -77,8 +77,11 @@ def append(session: Session, kind: str, subject: str, at: datetime, body: Mappin
     return Appended(index, kind, subject)
 
 
-def tree_size(session: Session) -> int:
-    last = session.scalar(sa.select(sa.func.max(LogEntry.idx)))
+TREE_SIZE = sa.select(sa.func.max(LogEntry.idx))
+
+
+def tree_size(session: Session | sa.Connection) -> int:
+    last = session.scalar(TREE_SIZE)
     return 0 if last is None else int(last) + 1
 
 

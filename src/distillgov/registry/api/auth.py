@@ -17,10 +17,19 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from distillgov.registry.actors import Actor, authenticate
+from distillgov.registry.api import idempotency
 from distillgov.registry.api.state import app_state
 from distillgov.registry.errors import ForbiddenError, NotAuthenticatedError
 from distillgov.registry.models import Role
 
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": idempotency.HEADER,
+    "in": "header",
+    "required": True,
+    "description": "A unique string per intended write, reused on its retries: a retry replays the "
+    "first answer (header Idempotent-Replayed: true) instead of writing twice. Missing: 428.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY, "pattern": "^[!-~]+$"},
+}
 bearer = HTTPBearer(auto_error=False, description="an API token from `distillgov registry admin token`")
 
 
@@ -31,9 +40,19 @@ class Policy:
     scope: str
     """Which records of which organization (checked by the service function)."""
 
-    def openapi(self) -> dict[str, Any]:
+    def openapi(self, *, write: bool = False) -> dict[str, Any]:
+        """The route's OpenAPI additions (FastAPI appends these lists to the ones it generates).
+
+        A public route lists the empty requirement `{}` beside the bearer scheme: a token is
+        optional there (a party may see more), not required. A write declares its Idempotency-Key.
+        """
         roles = ["public"] if self.roles is None else sorted(r.value for r in self.roles)
-        return {"x-distillgov-auth": {"roles": roles, "scope": self.scope}}
+        extra: dict[str, Any] = {"x-distillgov-auth": {"roles": roles, "scope": self.scope}}
+        if self.roles is None:
+            extra["security"] = [{}]
+        if write:
+            extra["parameters"] = [IDEMPOTENCY_KEY_PARAMETER]
+        return extra
 
     @property
     def dependency(self) -> Callable[..., Actor | None]:

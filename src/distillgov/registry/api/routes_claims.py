@@ -21,7 +21,10 @@ router = APIRouter(prefix="/v1/claims", tags=["safe harbors"])
 
 
 @router.post(
-    "", status_code=201, response_model=Written[ClaimOut], openapi_extra=auth.DISTILLER_WRITE.openapi()
+    "",
+    status_code=201,
+    response_model=Written[ClaimOut],
+    openapi_extra=auth.DISTILLER_WRITE.openapi(write=True),
 )
 def file_claim(
     request: Request, body: ClaimIn, actor: Actor = Depends(auth.DISTILLER_WRITE.dependency)
@@ -42,7 +45,7 @@ def get_claim(
     "/{claim_id}/conditions/{kind}",
     status_code=200,
     response_model=Written[ClaimOut],
-    openapi_extra=auth.DISTILLER_WRITE.openapi(),
+    openapi_extra=auth.DISTILLER_WRITE.openapi(write=True),
 )
 def meet_condition(
     request: Request,

@@ -31,7 +31,7 @@ def me(actor: Actor = Depends(auth.ANY_USER.dependency)) -> Me:
     "/admin/organizations",
     status_code=201,
     response_model=Written[OrganizationOut],
-    openapi_extra=auth.ADMIN.openapi(),
+    openapi_extra=auth.ADMIN.openapi(write=True),
 )
 def create_organization(
     request: Request, body: OrganizationIn, actor: Actor = Depends(auth.ADMIN.dependency)
@@ -59,7 +59,10 @@ def list_organizations(
 
 
 @router.post(
-    "/admin/users", status_code=201, response_model=Written[UserOut], openapi_extra=auth.ADMIN.openapi()
+    "/admin/users",
+    status_code=201,
+    response_model=Written[UserOut],
+    openapi_extra=auth.ADMIN.openapi(write=True),
 )
 def create_user(
     request: Request, body: UserIn, actor: Actor = Depends(auth.ADMIN.dependency)
@@ -81,7 +84,10 @@ def list_users(request: Request, actor: Actor = Depends(auth.OVERSIGHT.dependenc
 
 
 @router.post(
-    "/admin/tokens", status_code=201, response_model=Written[TokenOut], openapi_extra=auth.ADMIN.openapi()
+    "/admin/tokens",
+    status_code=201,
+    response_model=Written[TokenOut],
+    openapi_extra=auth.ADMIN.openapi(write=True),
 )
 def issue_token(
     request: Request, body: TokenIn, actor: Actor = Depends(auth.ADMIN.dependency)
@@ -102,7 +108,7 @@ def issue_token(
     "/admin/tokens/{token_id}/revoke",
     status_code=200,
     response_model=Written[TokenOut],
-    openapi_extra=auth.ADMIN.openapi(),
+    openapi_extra=auth.ADMIN.openapi(write=True),
 )
 def revoke_token(
     request: Request, token_id: RecordId, actor: Actor = Depends(auth.ADMIN.dependency)
@@ -117,7 +123,10 @@ def revoke_token(
 
 
 @router.post(
-    "/admin/sweep", status_code=200, response_model=Written[SweepOut], openapi_extra=auth.ADMIN.openapi()
+    "/admin/sweep",
+    status_code=200,
+    response_model=Written[SweepOut],
+    openapi_extra=auth.ADMIN.openapi(write=True),
 )
 def sweep(request: Request, actor: Actor = Depends(auth.ADMIN.dependency)) -> JSONResponse:
     """Decide today's defaults, cures, terminations, expiries and safe-harbor lapses."""

@@ -28,7 +28,10 @@ router = APIRouter(prefix="/v1/licenses", tags=["licenses"])
 
 
 @router.post(
-    "", status_code=201, response_model=Written[LicenseOut], openapi_extra=auth.DISTILLER_WRITE.openapi()
+    "",
+    status_code=201,
+    response_model=Written[LicenseOut],
+    openapi_extra=auth.DISTILLER_WRITE.openapi(write=True),
 )
 def request_license(
     request: Request, body: LicenseRequestIn, actor: Actor = Depends(auth.DISTILLER_WRITE.dependency)
@@ -49,7 +52,7 @@ def get_license(
     "/{license_id}/approve",
     status_code=200,
     response_model=Written[LicenseOut],
-    openapi_extra=auth.ADMIN.openapi(),
+    openapi_extra=auth.ADMIN.openapi(write=True),
 )
 def approve(
     request: Request,
@@ -67,7 +70,7 @@ def approve(
     "/{license_id}/reject",
     status_code=200,
     response_model=Written[LicenseOut],
-    openapi_extra=auth.ADMIN.openapi(),
+    openapi_extra=auth.ADMIN.openapi(write=True),
 )
 def reject(
     request: Request,
@@ -107,7 +110,7 @@ def _report_out(ctx: Context, license_id: int, body: UsageReportIn) -> ReportOut
     "/{license_id}/reports",
     status_code=201,
     response_model=Written[ReportOut],
-    openapi_extra=auth.DISTILLER_WRITE.openapi(),
+    openapi_extra=auth.DISTILLER_WRITE.openapi(write=True),
 )
 def file_report(
     request: Request,
@@ -131,7 +134,7 @@ def _payment_out(ctx: Context, license_id: int, body: PaymentIn) -> PaymentOut:
     "/{license_id}/payments",
     status_code=201,
     response_model=Written[PaymentOut],
-    openapi_extra=auth.PAYMENT_WRITE.openapi(),
+    openapi_extra=auth.PAYMENT_WRITE.openapi(write=True),
 )
 def pay(
     request: Request,

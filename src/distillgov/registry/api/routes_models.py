@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from distillgov.registry.actors import Actor
 from distillgov.registry.api import auth
@@ -19,7 +19,9 @@ router = APIRouter(prefix="/v1/models", tags=["protected models"])
 DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
 
 
-@router.post("", status_code=201, response_model=Written[ModelOut], openapi_extra=auth.OWNER_WRITE.openapi())
+@router.post(
+    "", status_code=201, response_model=Written[ModelOut], openapi_extra=auth.OWNER_WRITE.openapi(write=True)
+)
 def register(
     request: Request, body: ProtectedModelIn, actor: Actor = Depends(auth.OWNER_WRITE.dependency)
 ) -> JSONResponse:
@@ -34,10 +36,10 @@ def lookup(
     digest: str | None = Query(None, pattern=DIGEST_PATTERN),
     limit: int = Query(50, ge=1, le=500),
     actor: Actor | None = Depends(auth.PUBLIC.dependency),
-) -> list[ModelOut]:
+) -> Response:
     """Protected models by name or by weights / model-signing digest (all of them without a filter)."""
-    with app_state(request).reading(actor) as ctx:
-        return [model_out(m) for m in protected_models.lookup(ctx, name=name, digest=digest, limit=limit)]
+    found = app_state(request).public.models(name=name, digest=digest, limit=limit)
+    return Response(found, media_type="application/json")
 
 
 @router.get("/{model_id}", response_model=ModelOut, openapi_extra=auth.PUBLIC.openapi())

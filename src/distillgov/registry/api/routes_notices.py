@@ -19,7 +19,10 @@ router = APIRouter(prefix="/v1/notices", tags=["notices"])
 
 
 @router.post(
-    "", status_code=201, response_model=Written[NoticeOut], openapi_extra=auth.DISTILLER_WRITE.openapi()
+    "",
+    status_code=201,
+    response_model=Written[NoticeOut],
+    openapi_extra=auth.DISTILLER_WRITE.openapi(write=True),
 )
 def file_notice(
     request: Request, body: NoticeIn, actor: Actor = Depends(auth.DISTILLER_WRITE.dependency)

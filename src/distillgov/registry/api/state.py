@@ -10,6 +10,7 @@ from threading import Lock
 from fastapi import Request
 
 from distillgov.registry.actors import Actor
+from distillgov.registry.api.public_reads import PublicReads
 from distillgov.registry.classifier import Classifier
 from distillgov.registry.clock import Clock
 from distillgov.registry.db import Database
@@ -24,6 +25,7 @@ class AppState:
     classifier: Classifier
     signer: Signer
     max_body_bytes: int
+    public: PublicReads
     signed_checkpoints: dict[int, str] = field(default_factory=dict)
     checkpoint_lock: Lock = field(default_factory=Lock)
 

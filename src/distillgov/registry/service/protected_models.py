@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from distillgov.registry import translog
 from distillgov.registry.errors import ConflictError, NotFoundError
-from distillgov.registry.models import ProtectedModel, Role
+from distillgov.registry.models import Organization, ProtectedModel, Role
 from distillgov.registry.schemas import ProtectedModelIn
 from distillgov.registry.service.context import Context
 from distillgov.registry.tlog.entries import canonical_entry
@@ -61,15 +61,47 @@ def get(ctx: Context, model_id: int) -> ProtectedModel:
     return model
 
 
-def lookup(ctx: Context, *, name: str | None, digest: str | None, limit: int) -> list[ProtectedModel]:
-    query = sa.select(ProtectedModel).order_by(ProtectedModel.id).limit(limit)
-    if name is not None:
-        query = query.where(ProtectedModel.name == name)
-    if digest is not None:
+def _lookup_statement(by_name: bool, by_digest: bool) -> sa.Select[Any]:
+    """The public look-up as a Core SELECT of just the public columns and the owner's name.
+
+    Built once per filter combination with bound parameters, so a request neither rebuilds it nor
+    misses SQLAlchemy's compiled-statement cache, and no ORM identity map is filled per request.
+    """
+    columns = [column for column in ProtectedModel.__table__.c if column.name != "trade_secret"] + [
+        Organization.name.label("owner_name")
+    ]
+    query = (
+        sa.select(*columns)
+        .join(Organization, Organization.id == ProtectedModel.owner_org_id)
+        .order_by(ProtectedModel.id)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+    if by_name:
+        query = query.where(ProtectedModel.name == sa.bindparam("name"))
+    if by_digest:
+        digest: sa.BindParameter[str] = sa.bindparam("digest")
         query = query.where(
             sa.or_(ProtectedModel.weights_digest == digest, ProtectedModel.model_signing_digest == digest)
         )
-    return list(ctx.session.scalars(query))
+    return query
+
+
+LOOKUP_STATEMENTS = {
+    (by_name, by_digest): _lookup_statement(by_name, by_digest)
+    for by_name in (False, True)
+    for by_digest in (False, True)
+}
+
+
+def lookup(
+    connection: sa.Connection, *, name: str | None, digest: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Public views of the models by name and/or digest (all of them, up to `limit`, without a filter).
+
+    One statement, so it needs no transaction (`Database.outside_transaction`)."""
+    statement = LOOKUP_STATEMENTS[(name is not None, digest is not None)]
+    rows = connection.execute(statement, {"name": name, "digest": digest, "limit": limit})
+    return [view_of(row, row.owner_name) | {"log_index": row.log_index} for row in rows]
 
 
 def trade_secret_records(ctx: Context, model_id: int) -> dict[str, Any]:
@@ -82,10 +114,15 @@ def trade_secret_records(ctx: Context, model_id: int) -> dict[str, Any]:
 
 
 def public_view(model: ProtectedModel) -> dict[str, Any]:
+    return view_of(model, model.owner.name)
+
+
+def view_of(model: Any, owner_name: str) -> dict[str, Any]:
+    """The public fields of a model, from the ORM object or from a row of its columns."""
     return {
         "id": model.id,
         "name": model.name,
-        "owner": {"id": model.owner_org_id, "name": model.owner.name},
+        "owner": {"id": model.owner_org_id, "name": owner_name},
         "access_mode": model.access_mode,
         "release_date": model.release_date.isoformat() if model.release_date else None,
         "api_model_id": model.api_model_id,

@@ -58,10 +58,7 @@ def lookup(request: Request, viewer: Public, q: Annotated[str, Query(max_length=
     digest = query if DIGEST.match(query) else None
     name = None if digest else query
     with app_state(request).reading(viewer.actor) as ctx:
-        models = [
-            protected_models.public_view(m)
-            for m in protected_models.lookup(ctx, name=name, digest=digest, limit=50)
-        ]
+        models = protected_models.lookup(ctx.session.connection(), name=name, digest=digest, limit=50)
         lineages = provenance.lookup(ctx, digest=digest, name=name, limit=50)
     return render(
         request, viewer, "lookup.html", q=query, searched=True, by="digest" if digest else "name",
@@ -117,8 +114,8 @@ def _form_page(
 ) -> Response:
     with app_state(request).reading(viewer.actor) as ctx:
         teachers = [
-            {"id": m.id, "name": m.name, "owner": m.owner.name}
-            for m in protected_models.lookup(ctx, name=None, digest=None, limit=500)
+            {"id": m["id"], "name": m["name"], "owner": m["owner"]["name"]}
+            for m in protected_models.lookup(ctx.session.connection(), name=None, digest=None, limit=500)
         ]
     return render(
         request, viewer, "notice_form.html", status_code=status_code, form=form, key=key,

@@ -1,0 +1,75 @@
+"""The public look-up's fast path: answers cached per process and keyed on the log's tree size,
+read outside a transaction, returned as ready JSON. A decision must be visible at once, in this
+process and in any other serving the same database; the answer must equal the ORM path's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from distillgov.registry.api.views import model_out
+from distillgov.registry.models import ProtectedModel, Role
+
+from . import scenario
+from .harness import Harness
+
+
+def _names(h: Harness, **params: Any) -> list[str]:
+    return [m["name"] for m in h.ok(h.get("/v1/models", **params))]
+
+
+def test_a_new_registration_is_visible_at_once_in_every_process(any_url: str) -> None:
+    writer, reader = Harness(any_url), Harness(any_url)  # two API processes on one database
+    try:
+        owner = writer.user("Frontier Lab", Role.teacher_owner)
+        first = writer.ok(writer.post("/v1/models", owner, scenario.protected_model("Alpha")), 201)["result"]
+        digest = first["weights_digest"]
+        for h in (writer, reader):  # fill both caches, twice: the second answer comes from the cache
+            assert _names(h) == _names(h) == ["Alpha"]
+            assert _names(h, digest=digest) == ["Alpha"]
+            assert _names(h, name="Beta") == []
+        writer.ok(writer.post("/v1/models", owner, scenario.protected_model("Beta")), 201)
+        for h in (writer, reader):
+            assert _names(h) == ["Alpha", "Beta"]
+            assert _names(h, name="Beta") == ["Beta"]
+            assert _names(h, digest=digest) == ["Alpha"]
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_the_fast_path_answers_exactly_what_the_orm_view_gives(registry: Harness) -> None:
+    owner = registry.user("Frontier Lab", Role.teacher_owner)
+    for name in ("Alpha", "Beta", "Gamma"):
+        registry.ok(registry.post("/v1/models", owner, scenario.protected_model(name)), 201)
+    served = registry.ok(registry.get("/v1/models", limit=2))
+    with registry.state.db.read() as session:
+        models = session.query(ProtectedModel).order_by(ProtectedModel.id).limit(2).all()
+        expected = [model_out(m).model_dump(mode="json") for m in models]
+    assert served == expected and len(served) == 2
+
+
+def test_a_dropped_database_connection_is_replaced_without_an_error(pg_url: str) -> None:
+    """No pre-ping: a connection the server dropped fails on use, and the look-up retries once."""
+    h = Harness(pg_url)
+    try:
+        owner = h.user("Frontier Lab", Role.teacher_owner)
+        h.ok(h.post("/v1/models", owner, scenario.protected_model("Alpha")), 201)
+        assert _names(h) == ["Alpha"]  # pooled connections now exist
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert ended is not None and ended[0] >= 1
+        assert _names(h) == ["Alpha"]
+    finally:
+        h.close()
+
+
+@pytest.mark.parametrize("limit", [0, 501])
+def test_the_fast_path_still_validates_its_parameters(registry: Harness, limit: int) -> None:
+    answer = registry.get("/v1/models", limit=limit)
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
