@@ -84,27 +84,35 @@ def tiny_world() -> TinyWorld:
     tokenizer = _tokenizer([w for text in brown[:200] for w in text.lower().split()])
     pretrain = TrainSettings(epochs=1.0, batch_size=32, learning_rate=4e-3, warmup_steps=5, seed=11)
 
-    def model(seed: int, texts: list[str], name: str, kept: list[int] | None = None) -> LocalModel:
+    def model(
+        seed: int, texts: list[str], name: str, kept: list[int] | None = None, epochs: float = 1.0
+    ) -> LocalModel:
         fresh = new_student(tokenizer, kept, SHAPE, seed=seed)
         fresh.name = name
-        train(fresh, _chunks(tokenizer, texts, 64), replace(pretrain, seed=seed), show_progress=False)
+        train(
+            fresh,
+            _chunks(tokenizer, texts, 64),
+            replace(pretrain, seed=seed, epochs=epochs),
+            show_progress=False,
+        )
         return fresh
 
-    teacher = model(21, brown[0:25], "teacher")
-    other_teacher = model(22, brown[300:325], "other-teacher")
-    reference = model(23, brown[150:175], "reference")
+    # a teacher that has learnt more than word frequencies, so that greedy choices carry its identity
+    teacher = model(21, brown[0:25], "teacher", epochs=3.0)
+    other_teacher = model(22, brown[300:325], "other-teacher", epochs=3.0)
+    reference = model(23, brown[150:175], "reference", epochs=3.0)
     base = model(24, brown[100:125], "base", kept=list(range(len(tokenizer))))
 
     green_list = GreenList(KEY, len(tokenizer), WATERMARK)
-    prompts = [c[:4] for c in _chunks(tokenizer, brown[200:230], 12)][:360]
-    marked = _generate(teacher, prompts, KGWLogitsProcessor(green_list), 31)
-    plain = _generate(teacher, prompts, None, 32)
-    watermarked, held_out = marked[:240], marked[240:]
-    finetune = TrainSettings(epochs=5.0, batch_size=16, learning_rate=2e-3, warmup_steps=5, seed=41)
+    prompts = [c[:4] for c in _chunks(tokenizer, brown[200:240], 12)][:480]
+    marked = [s for s in _generate(teacher, prompts, KGWLogitsProcessor(green_list), 31) if len(s) >= 16]
+    plain = [s for s in _generate(teacher, prompts, None, 32) if len(s) >= 16]
+    watermarked, held_out = marked[:360], marked[360:]
+    finetune = TrainSettings(epochs=8.0, batch_size=16, learning_rate=3e-3, warmup_steps=5, seed=41)
     distilled = copy_student(base, "distilled")
     train(distilled, watermarked, finetune, show_progress=False)
     clean = copy_student(base, "clean")
-    train(clean, plain[:240], finetune, show_progress=False)
+    train(clean, plain[:360], finetune, show_progress=False)
     probes = _chunks(tokenizer, brown[450:465], 40)[:120]
     return TinyWorld(
         tokenizer,
@@ -118,5 +126,5 @@ def tiny_world() -> TinyWorld:
         watermarked,
         held_out,
         probes,
-        plain[240:],
+        plain[360:],
     )

@@ -78,12 +78,13 @@ def test_a_tokenizer_that_is_not_the_keys_is_refused(tiny_world: TinyWorld) -> N
 @pytest.mark.slow
 def test_too_few_probe_tokens_for_the_significance_is_refused(tiny_world: TinyWorld) -> None:
     w = tiny_world
-    with pytest.raises(ForensicsError, match="could not reach p = 1e-06"):
+    with pytest.raises(ForensicsError, match="distinct watermark contexts"):
         open_model_test(w.distilled, w.tokenizer, w.green_list, [w.probes[0][:6]], significance=1e-6)
     with pytest.raises(ForensicsError, match="supply more text"):
         closed_model_test([[1, 2, 3]], w.green_list, calibration_keys=0)
     with pytest.raises(ForensicsError, match="at least 20 texts"):
-        trained_on_test(w.distilled, ["the man said that he was there"] * 5, ["it was a day in the city"] * 5)
+        long_enough = "the man said that he was there in the city on the day of the election"
+        trained_on_test(w.distilled, [long_enough] * 5, [long_enough] * 5)
 
 
 def _refusing_api() -> FastAPI:

@@ -18,13 +18,14 @@ def _verdicts(world: TinyWorld, suspect_name: str) -> dict[str, dict[str, float]
         world.lineage_probes,
         [4] * len(world.lineage_probes),
         alpha=1e-3,
+        statistic="distance",  # the tiny models' argmax is the same frequent token almost everywhere
     )
     return {v["candidate"]: v for v in verdicts}
 
 
 def test_lineage_picks_the_true_parent(tiny_world: TinyWorld) -> None:
     verdicts = _verdicts(tiny_world, "clean")  # trained on the teacher's unmarked answers
-    assert verdicts["teacher"]["significant"]
+    assert verdicts["teacher"]["significant"], verdicts
     assert not verdicts["other-teacher"]["significant"]
     assert verdicts["teacher"]["agreement"] > verdicts["teacher"]["best_reference_agreement"]
 

@@ -25,7 +25,7 @@ import torch
 from scipy import stats
 
 from distillgov.forensics.errors import ForensicsError
-from distillgov.forensics.models import SuspectModel, tokenizer_fingerprint
+from distillgov.forensics.models import NextTokenDistributions, SuspectModel, tokenizer_fingerprint
 from distillgov.watermark.keys import adjust_p_values
 
 MIN_TEXTS = 10
@@ -92,17 +92,62 @@ def lineage_test(
     reference_picks: Mapping[str, Sequence[torch.Tensor]],
     alpha: float = 1e-3,
 ) -> list[ParentVerdict]:
-    """Which candidates the suspect is closer to than to every reference, most significant first."""
-    if not candidate_picks or not reference_picks:
+    """Greedy agreement: which candidates the suspect is closer to than to every reference."""
+    return similarity_test(
+        {name: agreement(suspect_picks, picks) for name, picks in candidate_picks.items()},
+        {name: agreement(suspect_picks, picks) for name, picks in reference_picks.items()},
+        alpha,
+    )
+
+
+def distribution_similarity(
+    suspect: SuspectModel,
+    others: Mapping[str, SuspectModel],
+    sequences: Sequence[Sequence[int]],
+    starts: Sequence[int],
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Per text, one minus the mean total-variation distance between the suspect's next-token
+    distributions and each other model's: unlike greedy agreement it still tells weak models apart,
+    whose argmax is the same frequent token almost everywhere."""
+    scores = {name: np.full(len(sequences), np.nan) for name in others}
+    for index in range(len(sequences)):
+        one, first = [sequences[index]], [starts[index]]
+        mine = [_dense(d) for _, d in suspect.distributions(one, first)]
+        if not mine:
+            continue
+        for name, model in others.items():
+            theirs = [_dense(d) for _, d in model.distributions(one, first)]
+            n = min(len(mine[0]), len(theirs[0]))
+            distance = 0.5 * (mine[0][:n] - theirs[0][:n]).abs().sum(dim=1)
+            scores[name][index] = 1.0 - float(distance.mean())
+    return scores
+
+
+def _dense(dist: NextTokenDistributions) -> torch.Tensor:
+    """The distribution over the whole vocabulary (a pruned student's spread shared by the ids it lacks)."""
+    outside = dist.vocab_size - len(dist.column_ids)
+    fill = (dist.spread / outside)[:, None] if outside > 0 else torch.zeros(len(dist.probs), 1)
+    full = fill.expand(len(dist.probs), dist.vocab_size).clone()
+    full[:, dist.column_ids] = dist.probs[:, : len(dist.column_ids)]
+    return full
+
+
+def similarity_test(
+    candidate_scores: Mapping[str, npt.NDArray[np.float64]],
+    reference_scores: Mapping[str, npt.NDArray[np.float64]],
+    alpha: float = 1e-3,
+) -> list[ParentVerdict]:
+    """Which candidates the suspect is closer to than to every reference (per-text similarity scores)."""
+    if not candidate_scores or not reference_scores:
         raise ForensicsError(
             "lineage needs at least one candidate parent and one independent reference model"
         )
-    if len(suspect_picks) < MIN_TEXTS:
-        raise ForensicsError(f"lineage needs at least {MIN_TEXTS} probe texts, got {len(suspect_picks)}")
-    reference_rates = {name: agreement(suspect_picks, picks) for name, picks in reference_picks.items()}
+    n_texts = len(next(iter(candidate_scores.values())))
+    if n_texts < MIN_TEXTS:
+        raise ForensicsError(f"lineage needs at least {MIN_TEXTS} probe texts, got {n_texts}")
+    reference_rates = dict(reference_scores)
     raw: dict[str, tuple[float, str, float, float]] = {}
-    for name, picks in candidate_picks.items():
-        rates = agreement(suspect_picks, picks)
+    for name, rates in candidate_scores.items():
         worst_p, worst_ref = 0.0, ""
         for ref_name, ref_rates in reference_rates.items():
             p = sign_test(rates - ref_rates)
@@ -129,8 +174,10 @@ def open_lineage(
     sequences: Sequence[Sequence[int]],
     starts: Sequence[int],
     alpha: float = 1e-3,
+    statistic: str = "agreement",
 ) -> list[dict[str, Any]]:
-    """Teacher-forced greedy agreement on shared probe texts; every model must share one tokenizer."""
+    """Teacher-forced greedy agreement (or distributional similarity, `statistic="distance"`) on shared
+    probe texts; every model must share one tokenizer."""
     fingerprint = tokenizer_fingerprint(suspect.tokenizer)
     for name, model in {**candidates, **references}.items():
         if tokenizer_fingerprint(model.tokenizer) != fingerprint:
@@ -138,6 +185,14 @@ def open_lineage(
                 f"tokenizer mismatch: {name} does not share the suspect's tokenizer, so next tokens cannot "
                 "be compared position by position; use the answer-based mode (--mode answers)"
             )
+    if statistic == "distance":
+        scores = distribution_similarity(suspect, {**candidates, **references}, sequences, starts)
+        distance_verdicts = similarity_test(
+            {name: scores[name] for name in candidates}, {name: scores[name] for name in references}, alpha
+        )
+        return [asdict(v) for v in distance_verdicts]
+    if statistic != "agreement":
+        raise ForensicsError(f"unknown lineage statistic {statistic!r}: use agreement or distance")
     suspect_picks = greedy_tokens(suspect, sequences, starts)
     verdicts = lineage_test(
         suspect_picks,

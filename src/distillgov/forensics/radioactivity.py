@@ -38,6 +38,7 @@ from distillgov.watermark.kgw import GreenList
 
 CHECKPOINTS = (50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
 _FLOATS_IN_MEMORY = 150_000_000  # ~600 MB of averaged distributions, whatever the vocabulary
+MIN_CONTEXTS = 100  # below this the normal tail (even skew-corrected) is not to be trusted
 
 
 @dataclass(frozen=True)
@@ -276,10 +277,11 @@ def open_model_test(
     green, variance, third = green_masses(masses, green_list)
     n = len(green)
     best = _reachable_p(variance, third, gamma, n)
-    if best > significance:
+    if n < MIN_CONTEXTS or best > significance:
         raise ForensicsError(
-            f"only {n} distinct watermark contexts in the probe texts: even an all-green suspect could not "
-            f"reach p = {significance:g} (best possible {best:.2g}); supply more (or more varied) probe text"
+            f"only {n} distinct watermark contexts in the probe texts: the test needs at least "
+            f"{MIN_CONTEXTS} for a trustworthy normal tail, and enough that an all-green suspect could "
+            f"reach p = {significance:g} (best possible here {best:.2g}); supply more probe text"
         )
     excess = green - gamma
     z, p_value = _z_and_p(excess, variance, third)
