@@ -90,7 +90,9 @@ def compute(
     per-account reduction leaves the engine.
     """
     report = progress or (lambda _step: None)
-    rows = features.prepare(source.table, engine.prompt_digest(stable=keep_prompts))
+    rows = features.prepare(
+        source.table, engine.prompt_digest(stable=keep_prompts), engine.prompt_digest(stable=False)
+    )
     report("column presence")
     counts = engine.to_arrow(features.column_presence(rows, OPTIONAL_COLUMNS)).to_pylist()[0]
     report("per account and day")
