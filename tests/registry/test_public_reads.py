@@ -4,6 +4,7 @@ process and in any other serving the same database; the answer must equal the OR
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -73,3 +74,24 @@ def test_a_dropped_database_connection_is_replaced_without_an_error(pg_url: str)
 def test_the_fast_path_still_validates_its_parameters(registry: Harness, limit: int) -> None:
     answer = registry.get("/v1/models", limit=limit)
     assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+
+
+def test_a_license_decision_shows_in_the_provenance_look_up_at_once(registry: Harness) -> None:
+    h = registry
+    h.clock.set_date(date(2026, 1, 15))
+    admin = h.user("Registry Office", Role.administrator)
+    owner = h.user("Frontier Lab", Role.teacher_owner)
+    licensee = h.user("CloneCorp", Role.distiller)
+    model = h.ok(h.post("/v1/models", owner, scenario.protected_model()), 201)["result"]
+    notice = h.ok(h.post("/v1/notices", licensee, scenario.clone_notice(model["id"], "Clone-1")), 201)
+
+    def license_status() -> str | None:
+        found = h.ok(h.get("/v1/provenance", name="Clone-1"))
+        assert len(found) == 1 and found[0]["notice"]["id"] == notice["result"]["id"]
+        return None if found[0]["license"] is None else str(found[0]["license"]["status"])
+
+    assert license_status() == license_status() is None  # the second answer is the cached one
+    lic = h.ok(h.post("/v1/licenses", licensee, {"notice_id": notice["result"]["id"]}), 201)["result"]
+    assert license_status() == license_status() == "requested"
+    h.ok(h.post(f"/v1/licenses/{lic['id']}/approve", admin, {}))
+    assert license_status() == "active"

@@ -26,7 +26,6 @@ from distillgov.registry.api import (
     routes_provenance,
 )
 from distillgov.registry.api.auth import PUBLIC
-from distillgov.registry.api.public_reads import PublicReads
 from distillgov.registry.api.responses import Health
 from distillgov.registry.api.settings import RegistrySettings, settings_from_env
 from distillgov.registry.api.state import AppState, app_state
@@ -101,7 +100,6 @@ def create_app(settings: RegistrySettings) -> FastAPI:
         classifier=settings.classifier,
         signer=parse_signer(settings.log_signer_key),
         max_body_bytes=settings.max_body_bytes,
-        public=PublicReads(database),
     )
     problems.install(app)
     for module in (

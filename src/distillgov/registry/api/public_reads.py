@@ -12,17 +12,21 @@ serialised once; the route returns the bytes, so FastAPI does not validate them 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from contextlib import AbstractContextManager
 from threading import Lock
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
 from distillgov.registry import translog
-from distillgov.registry.api.responses import ModelOut
+from distillgov.registry.actors import Actor
+from distillgov.registry.api.responses import LineageOut, ModelOut
 from distillgov.registry.db import Database
-from distillgov.registry.service import protected_models
+from distillgov.registry.service import protected_models, provenance
+from distillgov.registry.service.context import Context
 
 MODEL_LIST = TypeAdapter(list[ModelOut])
+LINEAGE_LIST = TypeAdapter(list[LineageOut])
 MAX_CACHED_ANSWERS = 4096
 
 
@@ -50,8 +54,13 @@ class AnswersAtSize:
 
 
 class PublicReads:
-    def __init__(self, db: Database) -> None:
+    """The public's answers: the same for every caller, so a token (if any) does not enter the key."""
+
+    def __init__(
+        self, db: Database, reading: Callable[[Actor | None], AbstractContextManager[Context]]
+    ) -> None:
         self._db = db
+        self._reading = reading
         self._answers = AnswersAtSize()
 
     def models(self, *, name: str | None, digest: str | None, limit: int) -> bytes:
@@ -61,15 +70,22 @@ class PublicReads:
             found = protected_models.lookup(connection, name=name, digest=digest, limit=limit)
             return MODEL_LIST.dump_json(MODEL_LIST.validate_python(found))
 
-        return self._cached(("models", name, digest, limit), compute)
+        return self._cached(("models", name, digest, limit), lambda: self._db.outside_transaction(compute))
 
-    def _cached(self, key: Hashable, compute: Callable[[sa.Connection], bytes]) -> bytes:
-        def read(connection: sa.Connection) -> bytes:
-            size = translog.tree_size(connection)
-            answer = self._answers.get(size, key)
-            if answer is None:
-                answer = compute(connection)
-                self._answers.put(size, key, answer)
-            return answer
+    def lineages(self, *, digest: str | None, name: str | None, limit: int) -> bytes:
+        """`GET /v1/provenance`: student models' lineage (several statements: one read snapshot)."""
 
-        return self._db.outside_transaction(read)
+        def compute() -> bytes:
+            with self._reading(None) as ctx:
+                found = provenance.lookup(ctx, digest=digest, name=name, limit=limit)
+            return LINEAGE_LIST.dump_json(LINEAGE_LIST.validate_python(found))
+
+        return self._cached(("lineages", digest, name, limit), compute)
+
+    def _cached(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
+        size = self._db.outside_transaction(translog.tree_size)
+        answer = self._answers.get(size, key)
+        if answer is None:
+            answer = compute()
+            self._answers.put(size, key, answer)
+        return answer

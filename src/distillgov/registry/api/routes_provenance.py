@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from distillgov.registry.actors import Actor
 from distillgov.registry.api import auth
@@ -26,17 +26,14 @@ def lookup(
     name: str | None = Query(None, min_length=1, max_length=200),
     limit: int = Query(50, ge=1, le=500),
     actor: Actor | None = Depends(auth.PUBLIC.dependency),
-) -> list[LineageOut]:
+) -> Response:
     """Student models by weights digest or name: teacher, classification, license, safe harbors."""
     if digest is None and name is None:
         raise InvalidRequestError(
             "give a digest or a name", [FieldProblem("query.digest", "digest or name required")]
         )
-    with app_state(request).reading(actor) as ctx:
-        return [
-            LineageOut.model_validate(x)
-            for x in provenance.lookup(ctx, digest=digest, name=name, limit=limit)
-        ]
+    found = app_state(request).public.lineages(digest=digest, name=name, limit=limit)
+    return Response(found, media_type="application/json")
 
 
 @router.get(

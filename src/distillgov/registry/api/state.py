@@ -25,9 +25,12 @@ class AppState:
     classifier: Classifier
     signer: Signer
     max_body_bytes: int
-    public: PublicReads
     signed_checkpoints: dict[int, str] = field(default_factory=dict)
     checkpoint_lock: Lock = field(default_factory=Lock)
+    public: PublicReads = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.public = PublicReads(self.db, self.reading)
 
     @contextmanager
     def reading(self, actor: Actor | None) -> Iterator[Context]:
