@@ -53,21 +53,32 @@ def test_the_fast_path_answers_exactly_what_the_orm_view_gives(registry: Harness
 
 
 def test_a_dropped_database_connection_is_replaced_without_an_error(pg_url: str) -> None:
-    """No pre-ping: a connection the server dropped fails on use, and the look-up retries once."""
+    """No pre-ping: a connection the server dropped fails on use; the look-up retries once, other
+    reads answer a retryable 503, and the next request has a fresh connection."""
     h = Harness(pg_url)
     try:
         owner = h.user("Frontier Lab", Role.teacher_owner)
-        h.ok(h.post("/v1/models", owner, scenario.protected_model("Alpha")), 201)
+        model = h.ok(h.post("/v1/models", owner, scenario.protected_model("Alpha")), 201)["result"]
         assert _names(h) == ["Alpha"]  # pooled connections now exist
-        with psycopg.connect(pg_url, autocommit=True) as admin:
-            ended = admin.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            ).fetchone()
-        assert ended is not None and ended[0] >= 1
+        assert _terminate_backends(pg_url) >= 1
         assert _names(h) == ["Alpha"]
+        _terminate_backends(pg_url)
+        lost = h.get(f"/v1/models/{model['id']}")  # a read in a transaction: no retry, a 503
+        assert lost.status_code == 503 and lost.headers["Retry-After"] == "1", lost.text
+        assert h.ok(h.get(f"/v1/models/{model['id']}"))["name"] == "Alpha"
     finally:
         h.close()
+
+
+def _terminate_backends(url: str) -> int:
+    """End every other session on the database, as a restart or failover would."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert ended is not None
+    return int(ended[0])
 
 
 @pytest.mark.parametrize("limit", [0, 501])

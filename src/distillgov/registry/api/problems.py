@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -49,6 +50,7 @@ ERRORS_DOCUMENTED = {
     413: "Request body too large",
     422: "Invalid request: `errors` names each field and what is wrong with it",
     428: "A write without an Idempotency-Key header",
+    503: "The database connection was lost (a restart or failover): retry after `Retry-After` seconds",
 }
 
 
@@ -106,6 +108,23 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A connection the database dropped is a retryable outage, not a bug: the pool does not pre-ping
+    (a round trip per request), so the first request on such a connection meets the error; by then
+    SQLAlchemy has replaced the pool's older connections and a retry succeeds."""
+    assert isinstance(exc, sa.exc.DBAPIError)
+    if not exc.connection_invalidated:
+        return await _unexpected(request, exc)
+    log.warning("database connection lost on %s %s: %s", request.method, request.url.path, exc.orig)
+    detail = (
+        "the connection to the database was lost; retry the request "
+        "(a write retried with the same Idempotency-Key is never applied twice)"
+    )
+    return problem_response(
+        request, 503, "database-unavailable", "Database connection lost", detail, headers={"Retry-After": "1"}
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     detail = "the registry failed to handle this request; nothing was written"
@@ -116,4 +135,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RegistryError, _registry_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(sa.exc.DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
