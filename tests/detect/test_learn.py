@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import Scored
+from conftest import Scored, with_harvesting_evidence
 from typer.testing import CliRunner
 
 from distillgov.cli import app
@@ -40,10 +40,15 @@ def test_fit_reports_cross_validated_figures_and_applies(scored: Scored, tmp_pat
     apply_model(analysis, model)
     assert analysis.scores.threshold == model["threshold"]
     assert np.array_equal(analysis.scores.flagged, analysis.scores.score >= model["threshold"])
-    positives = np.asarray(
-        [scored.labels[a]["campaign_id"] is not None for a in analysis.features["account_id"]]
-    )
-    assert analysis.scores.flagged[positives].mean() > 0.5
+    accounts = analysis.features["account_id"]
+    positives = np.asarray([scored.labels[a]["campaign_id"] is not None for a in accounts])
+    # The model sees the detector's features only, so campaign accounts drawn without harvesting
+    # shape or a linkable crowd (half of seed 7301's positives) look like applications to it as
+    # well; the learned weights must find those that do carry evidence, at a low benign rate.
+    evident = np.isin(accounts, list(with_harvesting_evidence(scored.labels)))
+    assert evident.sum() >= 5
+    assert analysis.scores.flagged[evident].mean() > 0.5
+    assert analysis.scores.flagged[~positives].mean() <= 0.005
 
 
 def test_fit_refuses_too_few_labelled_incidents(scored: Scored, tmp_path: Path) -> None:
