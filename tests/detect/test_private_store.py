@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import read_labels, simulate_week
 from typer.testing import CliRunner
 
 from distillgov.cli import app
 from distillgov.detect.pipeline import detect
+from distillgov.traffic.pseudonymize import Pseudonymizer, load_key
 
 
 @pytest.mark.slow
@@ -38,7 +40,16 @@ def test_text_free_pseudonymized_store(tmp_path_factory: pytest.TempPathFactory)
     assert "elicitation_share" in analysis.not_computed and "replay_share" not in analysis.not_computed
     kinds = {k for shared in analysis.linkage.shared for k in shared}
     assert "subnet" in kinds or "client_ip" in kinds  # pseudonymized addresses still link by network
-    # the campaign is still found: account ids are pseudonyms, so compare counts, not ids
-    campaign_accounts = sum(1 for r in read_labels(week).values() if r["campaign_id"] is not None)
-    assert analysis.scores.flagged.sum() >= 0.9 * campaign_accounts
-    assert analysis.scores.flagged.sum() <= campaign_accounts + 2
+    # The campaign is still found. Seed 7305's swarm replays chats (no harvesting shape: it is seen
+    # through its shared cards and keys, which pseudonyms keep), so the text-free run must flag at
+    # least the campaign accounts a run on the plain-text week flags; account ids are pseudonyms,
+    # mapped back with the key.
+    labels = read_labels(week)
+    pseudonyms = Pseudonymizer(load_key(key))
+    campaign = {pseudonyms.token("account_id", a) for a, r in labels.items() if r["campaign_id"] is not None}
+    is_campaign = np.isin(analysis.features["account_id"], list(campaign))
+    flagged = analysis.scores.flagged
+    plain, _ = detect([week / "exchanges.parquet"])
+    plain_campaign = np.asarray([labels[a]["campaign_id"] is not None for a in plain.features["account_id"]])
+    assert flagged[is_campaign].sum() >= plain.scores.flagged[plain_campaign].sum() > len(campaign) / 2
+    assert flagged[~is_campaign].sum() <= 2  # at most the licensed distiller, a policy call
