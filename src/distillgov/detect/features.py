@@ -33,8 +33,8 @@ def prepare(t: ir.Table, digest: Digest, fast_digest: Digest) -> ir.Table:
 
     `digest` turns a prompt into its replay key (`Engine.prompt_digest`): equal prompts must get
     equal keys; only the equality classes reach the findings. `fast_digest` (a 64-bit hash)
-    gives each account an integer key that windows partition by: sorting and comparing 64-bit
-    integers instead of account-id strings makes those windows about three times cheaper. Two
+    gives each account an integer key that the inter-arrival window partitions by: sorting 64-bit
+    integers instead of account-id strings made that query 1.5x cheaper (1M exchanges). Two
     accounts sharing a key would share a window (a ~1e-9 event among 10^5..10^6 accounts).
     """
     # No array lambdas: DuckDB 2.0 rejects the `->` syntax Ibis 12 emits for them.
@@ -173,9 +173,11 @@ def prompt_sample(t: ir.Table, per_account: int = SAMPLE_PER_ACCOUNT) -> ir.Tabl
     (+-0.09 at 32). The ranking window sorts two narrow columns; prompts are read for the chosen
     rows only. Exchanges without a prompt stay in the sample (with null text), so that merging
     the samples of two batches gives exactly the sample of both.
+    Ranked by account id, not by the integer account key the gap window uses: at 10M exchanges
+    the integer-keyed ranking measured ~4x the CPU time (105 s against ~28 s for this query).
     """
-    ids = t.select("account_key", "request_id")
-    rank = ibis.row_number().over(ibis.window(group_by=ids.account_key, order_by=ids.request_id))
+    ids = t.select("account_id", "request_id")
+    rank = ibis.row_number().over(ibis.window(group_by=ids.account_id, order_by=ids.request_id))
     chosen = ids.mutate(rank=rank).filter(lambda r: r.rank < per_account).select("request_id")
     rows = t.semi_join(chosen, "request_id")
     return rows.select("account_id", "request_id", "timestamp", "prompt", "prompt_minhash")

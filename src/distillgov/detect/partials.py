@@ -109,7 +109,8 @@ def compute(
     links = unpivot_links(engine.to_arrow(features.account_identities(rows)))
     report("prompt samples")
     sample = classify(
-        _canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account))), engine.threads
+        _canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account))),
+        engine.threads,
     )
     presence = {k: int(v or 0) for k, v in counts.items()}
     presence["prompt"] = int(pc.sum(replay.column("texts")).as_py() or 0)
