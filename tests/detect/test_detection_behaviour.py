@@ -62,9 +62,10 @@ def _small_shapeless_campaign_accounts(scored: Scored) -> list[dict]:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="known limitation: a campaign of 1-2 accounts harvesting short labels or replaying chats "
-    "shows no harvesting shape and shares no card or key beyond what a household does, so neither "
-    "detection path sees it (docs/detect.md, limitations)",
+    reason="known limitation (docs/detect.md, Limitations): a campaign of 1-2 accounts harvesting short "
+    "labels or replaying chats shows no harvesting shape and shares no card or key beyond what a "
+    "household does, and a single account looping short labels looks like a busy classifier app, "
+    "so neither detection path sees them",
 )
 def test_small_shapeless_campaigns_are_flagged(scored: Scored) -> None:
     accounts = _small_shapeless_campaign_accounts(scored)
