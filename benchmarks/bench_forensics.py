@@ -60,9 +60,9 @@ class BenchSize:
     pretrain_tokens: int = 150_000
     pretrain_epochs: float = 1.0
     finetune_epochs: float = 4.0
-    probe_texts: int = 300
-    closed_prompts: int = 200
-    closed_tokens: int = 96
+    probe_texts: int = 150
+    closed_prompts: int = 80
+    closed_tokens: int = 64
     lineage_texts: int = 60
     trained_on_texts: int = 300
     calibration_keys: int = 10
@@ -350,6 +350,10 @@ def run_experiment(
             "seconds": round(time.perf_counter() - started, 1),
         }
         curves[name] = [asdict(c) for c in key0.curve]
+        partial_out = RESULTS / "forensics-partial.json"
+        partial_out.write_text(
+            json.dumps({"teacher": teacher_block, "cases": cases}, indent=2, default=float)
+        )
         console.log(
             f"{name}: open p={key0.p_value:.3g} (z={key0.z:.2f}), closed p={closed.p_value:.3g}, "
             f"trained-on p={trained_on.get('p_value', trained_on.get('error'))}"
