@@ -220,7 +220,7 @@ class Engine:
             return lambda text: text.hexdigest("md5")
         if self.name == "pyspark":
             return _spark_xxhash64
-        return _duckdb_hash
+        return lambda text: text.hash()
 
     def to_arrow(self, expr: ir.Table) -> Any:
         """Execute an expression and return a pyarrow Table."""
@@ -230,16 +230,6 @@ class Engine:
 @ibis.udf.scalar.builtin(name="xxhash64")  # type: ignore[untyped-decorator]
 def _xxhash64(value: str) -> int:  # type: ignore[empty-body]
     """Spark's built-in 64-bit xxHash (Ibis's `hash` maps to Spark's 32-bit Murmur3)."""
-
-
-@ibis.udf.scalar.builtin(name="hash")  # type: ignore[untyped-decorator]
-def _hash(value: str) -> dt.uint64:
-    """DuckDB's built-in 64-bit hash, as it is (Ibis's `hash` converts it through a bit string)."""
-
-
-def _duckdb_hash(text: ir.StringValue) -> ir.Value:
-    digest: ir.Value = _hash(text)
-    return digest
 
 
 def _spark_xxhash64(text: ir.StringValue) -> ir.Value:

@@ -28,14 +28,11 @@ _OK_STATUS = ("ok", "200", "success")
 Digest = Callable[[ir.StringValue], ir.Value]
 
 
-def prepare(t: ir.Table, digest: Digest, fast_digest: Digest) -> ir.Table:
+def prepare(t: ir.Table, digest: Digest) -> ir.Table:
     """Row-level derived columns shared by every aggregate (each engine computes only those it reads).
 
     `digest` turns a prompt into its replay key (`Engine.prompt_digest`): equal prompts must get
-    equal keys; only the equality classes reach the findings. `fast_digest` (a 64-bit hash)
-    gives each account an integer key that the inter-arrival window partitions by: sorting 64-bit
-    integers instead of account-id strings made that query 1.5x cheaper (1M exchanges). Two
-    accounts sharing a key would share a window (a ~1e-9 event among 10^5..10^6 accounts).
+    equal keys; only the equality classes reach the findings.
     """
     # No array lambdas: DuckDB 2.0 rejects the `->` syntax Ibis 12 emits for them.
     minhash_key = ibis.literal(",").join([t.prompt_minhash[i].cast("string") for i in range(SIGNATURE_SIZE)])
@@ -45,7 +42,6 @@ def prepare(t: ir.Table, digest: Digest, fast_digest: Digest) -> ir.Table:
         # whole seconds: DuckDB's epoch is fractional, Spark's is not; gaps must agree exactly
         epoch_s=t.timestamp.epoch_seconds().floor().cast("int64"),
         prompt_key=digest(ibis.coalesce(t.prompt, minhash_key)),
-        account_key=fast_digest(t.account_id),
         continues=(t.turn_index > 0).cast("int64"),
         failed=(~t.status.lower().isin(_OK_STATUS)).cast("int64"),
     )
@@ -79,19 +75,21 @@ def account_day(t: ir.Table) -> ir.Table:
 
 
 def _gaps(t: ir.Table) -> ir.Table:
-    """Inter-arrival gaps (whole seconds) per account and day.
+    """Inter-arrival gaps (whole seconds) per account and day, from a window over distinct seconds.
 
     Every request but an account's first has a gap to the one before it. Requests within one
-    second have gap 0 between them whatever their order, so ordering by whole seconds is
-    enough. The window sorts two integers per exchange (account key, second) instead of whole
-    exchanges; it is about a sixth of a full run's work at 10M exchanges.
+    second have gap 0 between them, so ordering the (account, second) counts is enough: the
+    first request of a second gets the distance to the previous second, the others 0. The
+    window then sorts two narrow columns instead of whole exchanges.
     """
-    previous = t.epoch_s.lag().over(ibis.window(group_by=t.account_key, order_by=t.epoch_s))
-    gaps = t.select("account_id", "day", gap=(t.epoch_s - previous).cast("float64"))
-    return gaps.group_by(["account_id", "day"]).aggregate(
-        gap_n=gaps.gap.count(),
-        gap_sum=gaps.gap.sum(),
-        gap_sumsq=(gaps.gap * gaps.gap).sum(),
+    seconds = t.group_by(["account_id", "day", "epoch_s"]).aggregate(n=t.count())
+    previous = seconds.epoch_s.lag().over(ibis.window(group_by=seconds.account_id, order_by=seconds.epoch_s))
+    seconds = seconds.mutate(gap=(seconds.epoch_s - previous).cast("float64"))
+    first = seconds.gap.isnull().cast("int64")
+    return seconds.group_by(["account_id", "day"]).aggregate(
+        gap_n=(seconds.n - first).sum(),
+        gap_sum=seconds.gap.sum(),
+        gap_sumsq=(seconds.gap * seconds.gap).sum(),
     )
 
 
@@ -173,8 +171,6 @@ def prompt_sample(t: ir.Table, per_account: int = SAMPLE_PER_ACCOUNT) -> ir.Tabl
     (+-0.09 at 32). The ranking window sorts two narrow columns; prompts are read for the chosen
     rows only. Exchanges without a prompt stay in the sample (with null text), so that merging
     the samples of two batches gives exactly the sample of both.
-    Ranked by account id, not by the integer account key the gap window uses: at 10M exchanges
-    the integer-keyed ranking measured ~4x the CPU time (105 s against ~28 s for this query).
     """
     ids = t.select("account_id", "request_id")
     rank = ibis.row_number().over(ibis.window(group_by=ids.account_id, order_by=ids.request_id))

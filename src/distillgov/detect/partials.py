@@ -90,9 +90,7 @@ def compute(
     per-account reduction leaves the engine.
     """
     report = progress or (lambda _step: None)
-    rows = features.prepare(
-        source.table, engine.prompt_digest(stable=keep_prompts), engine.prompt_digest(stable=False)
-    )
+    rows = features.prepare(source.table, engine.prompt_digest(stable=keep_prompts))
     report("column presence")
     counts = engine.to_arrow(features.column_presence(rows, OPTIONAL_COLUMNS)).to_pylist()[0]
     report("per account and day")
@@ -109,8 +107,7 @@ def compute(
     links = unpivot_links(engine.to_arrow(features.account_identities(rows)))
     report("prompt samples")
     sample = classify(
-        _canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account))),
-        engine.threads,
+        _canonical(engine.to_arrow(features.prompt_sample(rows, sample_per_account))), engine.threads
     )
     presence = {k: int(v or 0) for k, v in counts.items()}
     presence["prompt"] = int(pc.sum(replay.column("texts")).as_py() or 0)
