@@ -157,7 +157,9 @@ class WatermarkServer:
             ledger.write(json.dumps(row, sort_keys=True) + "\n")
 
     def token_text(self, token_id: int) -> str:
-        text: str = self.teacher.tokenizer.decode([token_id])
+        # Decoded like the completion's text (special tokens skipped), so that, as in OpenAI's API,
+        # the text is the concatenation of the logprobs' tokens.
+        text: str = self.teacher.tokenizer.decode([token_id], skip_special_tokens=True)
         return text
 
 
