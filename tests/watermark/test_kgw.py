@@ -35,6 +35,15 @@ def test_mask_and_membership_agree_and_depend_on_key_and_context() -> None:
     assert torch.equal(GreenList(KEY, 1_000, params).green_mask(contexts), mask)  # deterministic
 
 
+def test_green_for_is_the_mask_restricted_to_the_chosen_ids() -> None:
+    green = GreenList(KEY, 1_000, KGWParams(context_width=1))
+    contexts = torch.tensor([[3], [9]])
+    ids = torch.tensor([0, 17, 999, 17])
+    assert torch.equal(green.green_for(contexts, ids), green.green_mask(contexts)[:, ids])
+    with pytest.raises(ValueError, match="lie in"):
+        green.green_for(contexts, torch.tensor([1_000]))
+
+
 def test_processor_adds_delta_to_green_logits_only() -> None:
     green = GreenList(KEY, 100, KGWParams(delta=2.0, context_width=1))
     input_ids = torch.tensor([[7, 8], [9, 10]])

@@ -20,8 +20,7 @@ from distillgov.forensics.errors import ForensicsError
 from distillgov.forensics.models import SuspectModel
 from distillgov.forensics.radioactivity import (
     ContextMasses,
-    _z_and_p,
-    green_masses,
+    context_scores,
     random_green_lists,
     read_context_masses,
 )
@@ -83,10 +82,10 @@ def open_radioactivity_null(
     template = GreenList(b"calibration-template-key", len(suspect.tokenizer), params)
     if masses is None:
         masses = read_context_masses(suspect, probe_sequences, probe_starts, params.context_width)
-    p_values = []
-    for green_list in random_green_lists(template, n_keys, seed):
-        green, variance, third = green_masses(masses, green_list)
-        p_values.append(_z_and_p(green - params.gamma, variance, third)[1])
+    p_values = [
+        context_scores(masses, green_list).z_and_p()[1]
+        for green_list in random_green_lists(template, n_keys, seed)
+    ]
     return summarise_null("radioactivity-open", p_values)
 
 

@@ -16,6 +16,7 @@ and a variance (and third cumulant) computed exactly from the averaged distribut
 independent, and the standardised sum is normal up to a skewness term we correct for (one-term
 Edgeworth). The result also reports the same statistic under many random keys: their spread is
 the empirical check that the null is what the formula says.
+
 """
 
 from __future__ import annotations
@@ -173,8 +174,43 @@ def read_context_masses(
     )
 
 
-def green_masses(masses: ContextMasses, green_list: GreenList, chunk: int = 256) -> tuple[torch.Tensor, ...]:
-    """Per context: green mass, and its null variance and third cumulant under a random key.
+@dataclass(frozen=True)
+class ContextScores:
+    """Per context: excess green mass over gamma, and its exact null variance and third cumulant.
+
+    Contexts count equally. Weighting them by (1 - s) / s (s = collision mass), the locally most
+    powerful choice if marking shifted every context's logits alike, was tried on the tiny-model
+    fixture and turned z = 10.6 into z = -1.4: the inherited signal sits in the peaked, well-learned
+    contexts, not in a uniform shift, so it is not used.
+    """
+
+    excess: torch.Tensor
+    variance: torch.Tensor
+    third: torch.Tensor
+    ceiling: torch.Tensor  # the excess each context would show with all its mass green
+
+    def z_and_p(self) -> tuple[float, float]:
+        """The standardised sum and its skew-corrected upper tail."""
+        sd = math.sqrt(float(self.variance.sum()))
+        if sd == 0:
+            raise ForensicsError(
+                "the suspect's distributions are degenerate (all mass on tokens no key can split)"
+            )
+        z = float(self.excess.sum()) / sd
+        return z, _edgeworth_sf(z, float(self.third.sum()) / sd**3)
+
+    def reachable_p(self) -> float:
+        """The smallest p-value these contexts could give (every context's mass all green)."""
+        sd = math.sqrt(float(self.variance.sum()))
+        return _edgeworth_sf(float(self.ceiling.sum()) / sd, float(self.third.sum()) / sd**3)
+
+    def effective_contexts(self) -> float:
+        """How many equally weighted contexts would give the same variance concentration."""
+        return float(self.variance.sum() ** 2 / (self.variance**2).sum())
+
+
+def context_scores(masses: ContextMasses, green_list: GreenList, chunk: int = 256) -> ContextScores:
+    """Each context's green mass under `green_list`, with its null moments under a random key.
 
     Only the model's own columns are hashed. The mass a pruned student spreads over the ids it lacks
     enters at its null expectation (gamma times that mass): it carries no signal (the student cannot
@@ -187,43 +223,32 @@ def green_masses(masses: ContextMasses, green_list: GreenList, chunk: int = 256)
     green, variance, third = [], [], []
     for first in range(0, len(masses.contexts), chunk):
         rows = slice(first, first + chunk)
-        seeds = green_list.context_seeds(masses.contexts[rows])
-        in_columns = green_list._green(
-            seeds[:, None], columns[None, :]
-        ).float()  # see the report: public API wanted
+        in_columns = green_list.green_for(masses.contexts[rows], columns).float()
         probs, spread = masses.mean_probs[rows], masses.mean_spread[rows]
         green.append((probs * in_columns).sum(1) + gamma * spread)
         variance.append(kappa * (probs**2).sum(1))
         third.append(kappa * (1 - 2 * gamma) * (probs**3).sum(1))
-    return torch.cat(green).double(), torch.cat(variance).double(), torch.cat(third).double()
+    excess = torch.cat(green).double() - gamma
+    return ContextScores(
+        excess=excess,
+        variance=torch.cat(variance).double(),
+        third=torch.cat(third).double(),
+        ceiling=torch.full_like(excess, 1 - gamma),
+    )
 
 
-def _z_and_p(excess: torch.Tensor, variance: torch.Tensor, third: torch.Tensor) -> tuple[float, float]:
-    sd = math.sqrt(float(variance.sum()))
-    if sd == 0:
-        raise ForensicsError(
-            "the suspect's distributions are degenerate (all mass on tokens no key can split)"
-        )
-    z = float(excess.sum()) / sd
-    return z, _edgeworth_sf(z, float(third.sum()) / sd**3)
-
-
-def _checkpoints(
-    order_tokens: torch.Tensor, excess: torch.Tensor, variance: torch.Tensor, third: torch.Tensor
-) -> tuple[list[CurvePoint], int | None]:
+def _checkpoints(order_tokens: torch.Tensor, scores: ContextScores) -> tuple[list[CurvePoint], int | None]:
     """p-values after the first n contexts (in reading order), and where p first fell below 1e-3."""
-    cum_excess, cum_var, cum_third = excess.cumsum(0), variance.cumsum(0), third.cumsum(0)
-    n = len(excess)
+    cum_excess, cum_var = scores.excess.cumsum(0), scores.variance.cumsum(0)
+    cum_third = scores.third.cumsum(0)
+    n = len(scores.excess)
     marks = sorted({m for m in CHECKPOINTS if m < n} | {n})
     curve = []
     for mark in marks:
         sd = math.sqrt(float(cum_var[mark - 1]))
-        z = float(cum_excess[mark - 1]) / sd
-        curve.append(
-            CurvePoint(
-                mark, int(order_tokens[mark - 1]) + 1, z, _edgeworth_sf(z, float(cum_third[mark - 1]) / sd**3)
-            )
-        )
+        z = float(cum_excess[mark - 1]) / sd if sd > 0 else 0.0
+        skew = float(cum_third[mark - 1]) / sd**3 if sd > 0 else 0.0
+        curve.append(CurvePoint(mark, int(order_tokens[mark - 1]) + 1, z, _edgeworth_sf(z, skew)))
     crossing = None
     sd_all = cum_var.sqrt()
     z_all = cum_excess / sd_all
@@ -233,12 +258,6 @@ def _checkpoints(
             crossing = i + 1
             break
     return curve, crossing
-
-
-def _reachable_p(variance: torch.Tensor, third: torch.Tensor, gamma: float, n: int) -> float:
-    """The smallest p-value these contexts could give (every context's mass all green)."""
-    sd = math.sqrt(float(variance.sum()))
-    return _edgeworth_sf(n * (1 - gamma) / sd, float(third.sum()) / sd**3)
 
 
 def open_model_test(
@@ -273,25 +292,23 @@ def open_model_test(
         masses = read_context_masses(
             suspect, probe_sequences, starts, width, max_contexts, show_progress=show_progress
         )
-    gamma = green_list.params.exact_gamma
-    green, variance, third = green_masses(masses, green_list)
-    n = len(green)
-    best = _reachable_p(variance, third, gamma, n)
+    scores = context_scores(masses, green_list)
+    n = len(scores.excess)
+    best = scores.reachable_p()
     if n < MIN_CONTEXTS or best > significance:
         raise ForensicsError(
             f"only {n} distinct watermark contexts in the probe texts: the test needs at least "
             f"{MIN_CONTEXTS} for a trustworthy normal tail, and enough that an all-green suspect could "
             f"reach p = {significance:g} (best possible here {best:.2g}); supply more probe text"
         )
-    excess = green - gamma
-    z, p_value = _z_and_p(excess, variance, third)
-    curve, crossing = _checkpoints(masses.first_seen_tokens, excess, variance, third)
+    z, p_value = scores.z_and_p()
+    curve, crossing = _checkpoints(masses.first_seen_tokens, scores)
     random_check = None
     if calibration_keys > 0:
-        null_z = []
-        for other in random_green_lists(green_list, calibration_keys, calibration_seed):
-            g, v, t = green_masses(masses, other)
-            null_z.append(_z_and_p(g - gamma, v, t)[0])
+        null_z = [
+            context_scores(masses, other).z_and_p()[0]
+            for other in random_green_lists(green_list, calibration_keys, calibration_seed)
+        ]
         random_check = _random_key_check(np.array(null_z), z)
     return RadioactivityResult(
         mode="open",
@@ -300,12 +317,16 @@ def open_model_test(
         p_value=p_value,
         scored=n,
         tokens_read=masses.tokens_read,
-        effect=float(excess.mean()),
-        gamma=gamma,
+        effect=float(scores.excess.mean()),
+        gamma=green_list.params.exact_gamma,
         curve=curve,
         scored_for_p_1e_3=crossing,
         random_keys=random_check,
-        details={"positions_averaged": int(masses.positions.sum()), "context_width": width},
+        details={
+            "positions_averaged": int(masses.positions.sum()),
+            "context_width": width,
+            "effective_contexts": round(scores.effective_contexts(), 1),
+        },
     )
 
 

@@ -126,9 +126,20 @@ class GreenList:
 
     def green_mask(self, contexts: torch.Tensor) -> torch.Tensor:
         """[batch, vocab] booleans: the green tokens after each context row."""
+        return self.green_for(contexts, torch.arange(self.vocab_size, dtype=torch.int64))
+
+    def green_for(self, contexts: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
+        """[batch, len(token_ids)] booleans: greenness of a chosen set of ids after each context row.
+
+        Open-model forensics reads students that only predict a few thousand of the teacher's ids;
+        hashing just those columns instead of the whole vocabulary is what keeps it affordable.
+        """
+        if token_ids.dim() != 1:
+            raise ValueError("token_ids must be a 1-d tensor of ids")
+        if token_ids.numel() and (int(token_ids.min()) < 0 or int(token_ids.max()) >= self.vocab_size):
+            raise ValueError(f"token ids must lie in [0, {self.vocab_size}) for this key's vocabulary")
         seeds = self.context_seeds(contexts)
-        vocabulary = torch.arange(self.vocab_size, dtype=torch.int64, device=seeds.device)
-        return self._green(seeds[:, None], vocabulary[None, :])
+        return self._green(seeds[:, None], token_ids.to(seeds.device, torch.int64)[None, :])
 
     def is_green(self, contexts: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """[batch] booleans: whether each token is green after its context row."""
