@@ -55,17 +55,17 @@ RESULTS = Path("benchmarks/results")
 class BenchSize:
     """Every size the experiment has; `--quick` shrinks them all to check the pipeline runs."""
 
-    teacher_tokens: int = 60_000
+    teacher_tokens: int = 120_000
     teacher_batch: int = 16
-    pretrain_tokens: int = 150_000
+    pretrain_tokens: int = 500_000  # per pretrained model: the suspects' base and the independent reference
     pretrain_epochs: float = 1.0
-    finetune_epochs: float = 4.0
-    probe_texts: int = 150
+    finetune_epochs: float = 6.0
+    probe_texts: int = 300
     closed_prompts: int = 80
     closed_tokens: int = 64
-    lineage_texts: int = 60
+    lineage_texts: int = 80
     trained_on_texts: int = 300
-    calibration_keys: int = 10
+    calibration_keys: int = 40  # random keys per clean model, each model with its own key stream
 
 
 QUICK = BenchSize(
@@ -127,42 +127,61 @@ def _encode(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
 
 @dataclass
 class BaseStage:
-    """The pretrained student base, and the Brown text it never saw (the 'other text' of the mixes)."""
+    """The pretrained bases, and the Brown text neither saw (the 'other text' of the mixes).
+
+    `base` is the parent of every suspect; `reference` is pretrained the same way from another seed on
+    disjoint Brown text, so that lineage has an independent model of the suspects' own size to compare
+    with (a suspect's own base is its parent, not an independent reference).
+    """
 
     base: LocalModel
+    reference: LocalModel
     other_text: list[list[int]]
     record: dict[str, Any]
 
 
+def _cut(sequences: list[list[int]], tokens: int) -> tuple[list[list[int]], list[list[int]]]:
+    """Whole texts from the front until `tokens` are reached, and the rest."""
+    cut, total = 0, 0
+    while cut < len(sequences) and total < tokens:
+        total += len(sequences[cut])
+        cut += 1
+    return sequences[:cut], sequences[cut:]
+
+
+def _pretrained(
+    role: str, seed: int, texts: list[list[int]], tokenizer: Any, kept: list[int], size: BenchSize
+) -> tuple[LocalModel, dict[str, Any]]:
+    """Pretrain (or load from the cache) one student on Brown text."""
+    shape = StudentShape()
+    settings = TrainSettings(epochs=size.pretrain_epochs, learning_rate=2e-3, seed=seed)
+    digest = hashlib.sha256(
+        json.dumps([role, size.pretrain_tokens, asdict(shape), asdict(settings), kept]).encode()
+    ).hexdigest()[:10]
+    folder = CACHE / f"student-{role}-{digest}"
+    if (folder / "vocab_map.json").is_file():
+        console.log(f"{role} from cache: {folder}")
+        return load_local(folder), json.loads((folder / "training.json").read_text())
+    model = new_student(tokenizer, kept, shape, seed=seed)
+    record = train(model, texts, settings, label=f"pretraining the {role} on Brown")
+    record["brown_texts"] = len(texts)
+    save_student(model, folder)
+    (folder / "training.json").write_text(json.dumps(record, indent=2))
+    return model, record
+
+
 def _base_stage(size: BenchSize, tokenizer: Any, exchanges: Sequence[corpora.SharegptExchange]) -> BaseStage:
-    """Pretrain (or load) the Brown-only student base; the vocabulary is fixed from Brown and ShareGPT."""
+    """The suspects' base and the reference, on disjoint Brown text; one vocabulary for both."""
     brown = list(iter_brown())
     random.Random(SEED).shuffle(brown)
     brown_ids = _encode(tokenizer, [text.text for text in brown])
-    cut, total = 0, 0
-    while cut < len(brown_ids) and total < size.pretrain_tokens:
-        total += len(brown_ids[cut])
-        cut += 1
-    pretrain, other = brown_ids[:cut], brown_ids[cut:]
-    shape = StudentShape()
-    settings = TrainSettings(epochs=size.pretrain_epochs, learning_rate=2e-3, seed=SEED)
-    digest = hashlib.sha256(
-        json.dumps([size.pretrain_tokens, asdict(shape), asdict(settings)]).encode()
-    ).hexdigest()[:10]
-    folder = CACHE / f"student-base-{digest}"
-    if (folder / "vocab_map.json").is_file():
-        console.log(f"student base from cache: {folder}")
-        base = load_local(folder)
-        record = json.loads((folder / "training.json").read_text())
-    else:
-        sample = [e.prompt + "\n" + e.answer for e in exchanges[:4000]]
-        kept = kept_token_ids(tokenizer, [*brown_ids, *_encode(tokenizer, sample)], shape.vocab_limit)
-        base = new_student(tokenizer, kept, shape, seed=SEED)
-        record = train(base, pretrain, settings, label="pretraining the student base on Brown")
-        record["brown_texts"] = cut
-        save_student(base, folder)
-        (folder / "training.json").write_text(json.dumps(record, indent=2))
-    return BaseStage(base, other, record)
+    base_texts, rest = _cut(brown_ids, size.pretrain_tokens)
+    reference_texts, other = _cut(rest, size.pretrain_tokens)
+    sample = [e.prompt + "\n" + e.answer for e in exchanges[:4000]]
+    kept = kept_token_ids(tokenizer, [*brown_ids, *_encode(tokenizer, sample)], StudentShape().vocab_limit)
+    base, base_record = _pretrained("base", SEED, base_texts, tokenizer, kept, size)
+    reference, reference_record = _pretrained("reference", SEED + 7, reference_texts, tokenizer, kept, size)
+    return BaseStage(base, reference, other, {"base": base_record, "reference": reference_record})
 
 
 CASES = {
@@ -245,15 +264,7 @@ def run_experiment(
     cache: Path,
 ) -> dict[str, Any]:
     """Every student, every test; returns the results document."""
-    from distillgov.forensics.calibration import open_radioactivity_null, summarise_null, trained_on_null
-    from distillgov.forensics.lineage import greedy_tokens, lineage_test
-    from distillgov.forensics.radioactivity import (
-        closed_model_test,
-        compare_split_keys,
-        open_model_test,
-        read_context_masses,
-        suspect_answers,
-    )
+    from distillgov.forensics.radioactivity import read_context_masses, served_context_weights
     from distillgov.forensics.train import copy_student
     from distillgov.watermark.detect import score_token_ids
 
@@ -267,16 +278,23 @@ def run_experiment(
         k: [chat_prefix(tokenizer, a.prompt) + a.answer_ids for a in v] for k, v in split_answers.items()
     }
     total = sum(len(s) for s in sequences[0])
-    chatgpt = [
-        chat_prefix(tokenizer, e.prompt) + tokenizer(e.answer, add_special_tokens=False)["input_ids"][:256]
-        for e in held[size.probe_texts : size.probe_texts + 4000]
-    ]
+    # held exchanges, in disjoint slices: probes | case (v)'s data | the reference's data | closed prompts
+    width = (len(held) - size.probe_texts - size.closed_prompts) // 2
+    chatgpt_slices = (size.probe_texts, size.probe_texts + width, size.probe_texts + 2 * width)
+
+    def chatgpt(first: int, last: int) -> list[list[int]]:
+        return [
+            chat_prefix(tokenizer, e.prompt)
+            + tokenizer(e.answer, add_special_tokens=False)["input_ids"][:256]
+            for e in held[first:last]
+        ]
+
     probes = corpora.sharegpt_probes(tokenizer, size.probe_texts, SEED, skip=len(exchanges) // 2)
-    lineage_probes = corpora.probes_from_pairs(
-        tokenizer,
-        [(a.prompt, a.answer) for a in split_answers[1][: size.lineage_texts]],
-        "teacher split-1 answers",
-    )
+    # each key's test weighs contexts by how often the *other* split served them: exact under the null
+    weights = [
+        served_context_weights([a.answer_ids for a in split_answers[1 - k]], settings.context_width)
+        for k in (0, 1)
+    ]
     kept = set(stage.base.kept_ids or [])
     teacher_tokens = [t for s in split_answers[0] for t in s.answer_ids]
     teacher_block = {
@@ -291,50 +309,40 @@ def run_experiment(
         ).green_fraction,
         "student_vocabulary_coverage_of_teacher_tokens": sum(t in kept for t in teacher_tokens)
         / max(1, len(teacher_tokens)),
+        "split0_training_tokens_with_chat_framing": total,
     }
     console.log(teacher_block)
     finetune = TrainSettings(epochs=size.finetune_epochs, learning_rate=1e-3, warmup_steps=10, seed=SEED + 1)
+    reference_chat = copy_student(stage.reference, "reference_chatgpt")
+    reference_record = train(
+        reference_chat,
+        _take(chatgpt(chatgpt_slices[1], chatgpt_slices[2]), total),
+        finetune,
+        label="fine-tuning the reference on other ChatGPT answers",
+    )
     cases: dict[str, Any] = {}
-    curves: dict[str, list[dict[str, Any]]] = {}
-    null_p: list[float] = []
-    captured_texts_all = [a.answer for a in split_answers[0]]
-    control_texts = [a.answer for a in split_answers[1]][: size.trained_on_texts]
-    models = {"base_brown_only": stage.base}
-    for name, share in CASES.items():
+    models: dict[str, LocalModel] = {}
+    captured_texts_all, dropped_captured = _scorable([a.answer for a in split_answers[0]], tokenizer)
+    control_texts, dropped_control = _scorable([a.answer for a in split_answers[1]], tokenizer)
+    control_texts = control_texts[: size.trained_on_texts]
+    teacher_block["answers_too_short_for_membership_features"] = {
+        "split0": dropped_captured,
+        "split1": dropped_control,
+    }
+    closed_prompts = [e.prompt for e in held[-size.closed_prompts :]]
+    for index, (name, share) in enumerate(CASES.items()):
         started = time.perf_counter()
         student = copy_student(stage.base, name)
         if share is None:
-            data, n_marked = _take(chatgpt, total), 0
+            data, n_marked = _take(chatgpt(chatgpt_slices[0], chatgpt_slices[1]), total), 0
         else:
             data, n_marked = _mix(sequences[0], stage.other_text, share, total)
         record = train(student, data, finetune, label=f"fine-tuning {name}")
         models[name] = student
         masses = read_context_masses(student, probes.sequences, probes.starts, settings.context_width)
-        key0 = open_model_test(
-            student,
-            tokenizer,
-            green[0],
-            [],
-            masses=masses,
-            calibration_keys=size.calibration_keys,
-            calibration_seed=SEED,
-        )
-        key1 = open_model_test(student, tokenizer, green[1], [], masses=masses, calibration_keys=0)
-        prompts = [e.prompt for e in held[-size.closed_prompts :]]
-        closed = closed_model_test(
-            suspect_answers(student, tokenizer, prompts, size.closed_tokens, seed=SEED),
-            green[0],
-            calibration_keys=size.calibration_keys,
-            calibration_seed=SEED,
-        )
         # what the operator trained on, or (validation, other teacher) what it held and never trained on
-        captured = captured_texts_all[: n_marked or len(captured_texts_all)][: size.trained_on_texts]
-        trained_on = _guarded(partial(_trained_on_block, student, captured, control_texts))
-        if name in CLEAN_CASES:
-            null = open_radioactivity_null(
-                student, [], [], settings.params(), size.calibration_keys, SEED, masses=masses
-            )
-            null_p.extend(null.p_values)
+        trained = {a.answer for a in split_answers[0][: n_marked or len(split_answers[0])]}
+        captured = [t for t in captured_texts_all if t in trained][: size.trained_on_texts]
         cases[name] = {
             "training": {
                 **record,
@@ -342,36 +350,183 @@ def run_experiment(
                 "watermarked_share": sum(len(s) for s in sequences[0][:n_marked])
                 / max(1, sum(len(s) for s in data)),
             },
-            "radioactivity_open_key0": key0.to_dict(),
-            "radioactivity_open_key1_control_split": {"z": key1.z, "p_value": key1.p_value},
-            "split_key_comparison": asdict(compare_split_keys(key0, key1)),
-            "radioactivity_closed_key0": closed.to_dict(),
-            "trained_on": trained_on,
+            **_radioactivity_block(student, green, weights, masses, closed_prompts, size, SEED + 100 * index),
+            "trained_on": _guarded(partial(_trained_on_block, student, captured, control_texts)),
             "seconds": round(time.perf_counter() - started, 1),
         }
-        curves[name] = [asdict(c) for c in key0.curve]
-        partial_out = RESULTS / "forensics-partial.json"
-        partial_out.write_text(
+        (RESULTS / "forensics-partial.json").write_text(
             json.dumps({"teacher": teacher_block, "cases": cases}, indent=2, default=float)
         )
         console.log(
-            f"{name}: open p={key0.p_value:.3g} (z={key0.z:.2f}), closed p={closed.p_value:.3g}, "
-            f"trained-on p={trained_on.get('p_value', trained_on.get('error'))}"
+            f"{name}: open p={cases[name]['radioactivity_open_key0']['p_value']:.3g}, "
+            f"closed p={cases[name]['radioactivity_closed_key0'].get('p_value')}, "
+            f"trained-on p={cases[name]['trained_on'].get('p_value', cases[name]['trained_on'].get('error'))}"
         )
-    teacher_picks = greedy_tokens(teacher, lineage_probes.sequences, lineage_probes.starts)
-    base_picks = greedy_tokens(stage.base, lineage_probes.sequences, lineage_probes.starts)
-    lineage = {}
-    for name in CASES:
-        suspect_picks = greedy_tokens(models[name], lineage_probes.sequences, lineage_probes.starts)
-        verdicts = lineage_test(suspect_picks, {"teacher": teacher_picks}, {"brown_base": base_picks})
-        lineage[name] = [asdict(v) for v in verdicts]
-    base_null = open_radioactivity_null(
-        stage.base, probes.sequences, probes.starts, settings.params(), size.calibration_keys, SEED
+    references = {"reference_brown": stage.reference, "reference_chatgpt": reference_chat}
+    lineage_probes = corpora.probes_from_pairs(
+        tokenizer,
+        [(a.prompt, a.answer) for a in split_answers[1][: size.lineage_texts]],
+        "teacher split-1 answers",
     )
-    null_p.extend(base_null.p_values)
-    calibration = {
-        "radioactivity_open_random_keys_on_clean_models": summarise_null(
-            "radioactivity-open", null_p
+    clean = {"base_brown_only": stage.base, **{n: models[n] for n in CLEAN_CASES}, **references}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    _plot(
+        {name: case["radioactivity_open_key0"]["curve"] for name, case in cases.items()},
+        RESULTS / "forensics-radioactivity.png",
+    )
+    return {
+        "teacher": teacher_block,
+        "base": stage.record,
+        "reference_chatgpt_training": reference_record,
+        "cases": cases,
+        "lineage": _guarded(partial(_lineage_block, teacher, models, references, lineage_probes)),
+        "calibration": _calibration_block(clean, probes, settings, weights[0], control_texts, models, size),
+        "probes": {"source": probes.source, "sha256": probes.sha256, "texts": len(probes.sequences)},
+        "lineage_probes": {"source": lineage_probes.source, "sha256": lineage_probes.sha256},
+    }
+
+
+def _radioactivity_block(
+    student: LocalModel,
+    green: Sequence[Any],
+    weights: Sequence[dict[tuple[int, ...], float]],
+    masses: Any,
+    closed_prompts: list[str],
+    size: BenchSize,
+    key_seed: int,
+) -> dict[str, Any]:
+    """Open mode under the captured split's key and the control split's, and closed mode."""
+    from distillgov.forensics.radioactivity import (
+        closed_model_test,
+        compare_split_keys,
+        open_model_test,
+        suspect_answers,
+    )
+
+    tokenizer = student.tokenizer
+    key0 = open_model_test(
+        student,
+        tokenizer,
+        green[0],
+        [],
+        masses=masses,
+        calibration_keys=size.calibration_keys,
+        calibration_seed=key_seed,
+        weights=weights[0],
+    )
+    key1 = open_model_test(
+        student, tokenizer, green[1], [], masses=masses, calibration_keys=0, weights=weights[1]
+    )
+    closed = _guarded(
+        lambda: closed_model_test(
+            suspect_answers(student, tokenizer, closed_prompts, size.closed_tokens, seed=SEED),
+            green[0],
+            calibration_keys=size.calibration_keys,
+            calibration_seed=key_seed,
+        ).to_dict()
+    )
+    return {
+        "radioactivity_open_key0": key0.to_dict(),
+        "radioactivity_open_key1_control_split": {"z": key1.z, "p_value": key1.p_value},
+        "split_key_comparison": asdict(compare_split_keys(key0, key1)),
+        "radioactivity_closed_key0": closed,
+    }
+
+
+def _lineage_block(
+    teacher: LocalModel,
+    suspects: dict[str, LocalModel],
+    references: dict[str, LocalModel],
+    probes: corpora.ProbeSet,
+) -> dict[str, Any]:
+    """Both statistics, both framings, for every suspect.
+
+    `closer_to_teacher_than_to_references` is the test of Nikolic et al.: it assumes candidate and
+    references are comparable models. Here the teacher is 40 times the students' size, so a second
+    framing is reported beside it: is the suspect closer to the teacher than independent models of
+    its own size are (`closer_to_teacher_than_peers`)?
+    """
+    from distillgov.forensics.lineage import (
+        agreement,
+        distribution_similarity,
+        greedy_tokens,
+        similarity_test,
+    )
+
+    seqs, starts = probes.sequences, probes.starts
+    picks = {name: greedy_tokens(m, seqs, starts) for name, m in {"teacher": teacher, **references}.items()}
+    peers = {
+        "agreement": {name: agreement(picks[name], picks["teacher"]) for name in references},
+        "distance": {
+            name: distribution_similarity(m, {"teacher": teacher}, seqs, starts)["teacher"]
+            for name, m in references.items()
+        },
+    }
+    block: dict[str, Any] = {}
+    for name, suspect in suspects.items():
+        own = greedy_tokens(suspect, seqs, starts)
+        scores = {
+            "agreement": {other: agreement(own, other_picks) for other, other_picks in picks.items()},
+            "distance": distribution_similarity(suspect, {"teacher": teacher, **references}, seqs, starts),
+        }
+        block[name] = {
+            statistic: {
+                "closer_to_teacher_than_to_references": [
+                    asdict(v)
+                    for v in similarity_test(
+                        {"teacher": per_text["teacher"]}, {r: per_text[r] for r in references}
+                    )
+                ],
+                "closer_to_teacher_than_peers": [
+                    asdict(v) for v in similarity_test({"teacher": per_text["teacher"]}, peers[statistic])
+                ],
+            }
+            for statistic, per_text in scores.items()
+        }
+    return block
+
+
+def _calibration_block(
+    clean: dict[str, LocalModel],
+    probes: corpora.ProbeSet,
+    settings: corpora.TeacherSettings,
+    weights: dict[tuple[int, ...], float],
+    control_texts: list[str],
+    models: dict[str, LocalModel],
+    size: BenchSize,
+) -> dict[str, Any]:
+    """Null p-values on every model that never saw the key, each model under its own random keys,
+    for the weighted statistic (the one the targets use) and the unweighted one."""
+    from distillgov.forensics.calibration import open_radioactivity_null, summarise_null, trained_on_null
+    from distillgov.forensics.radioactivity import read_context_masses
+
+    null_p: dict[str, list[float]] = {"weighted": [], "unweighted": []}
+    per_model: dict[str, dict[str, float]] = {}
+    for index, (name, model) in enumerate(clean.items()):
+        masses = read_context_masses(model, probes.sequences, probes.starts, settings.context_width)
+        for statistic, served in (("weighted", weights), ("unweighted", None)):
+            null = open_radioactivity_null(
+                model,
+                [],
+                [],
+                settings.params(),
+                size.calibration_keys,
+                seed=SEED + 10_000 * (index + 1),
+                masses=masses,
+                weights=served,
+            )
+            null_p[statistic].extend(null.p_values)
+            per_model[f"{name}/{statistic}"] = {
+                "ks_p_value": null.ks_p_value,
+                "min_p_value": null.min_p_value,
+            }
+    return {
+        "radioactivity_open_random_keys_on_clean_models": {
+            **summarise_null("radioactivity-open (served-context weights)", null_p["weighted"]).to_dict(),
+            "models": per_model,
+        },
+        "radioactivity_open_unweighted_random_keys_on_clean_models": summarise_null(
+            "radioactivity-open (unweighted)", null_p["unweighted"]
         ).to_dict(),
         "trained_on_random_halves_of_never_seen_text": _guarded(
             lambda: trained_on_null(
@@ -379,16 +534,16 @@ def run_experiment(
             ).to_dict()
         ),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    _plot(curves, RESULTS / "forensics-radioactivity.png")
-    return {
-        "teacher": teacher_block,
-        "base": stage.record,
-        "cases": cases,
-        "lineage": lineage,
-        "calibration": calibration,
-        "probes": {"source": probes.source, "sha256": probes.sha256, "texts": len(probes.sequences)},
-    }
+
+
+def _scorable(texts: list[str], tokenizer: Any) -> tuple[list[str], int]:
+    """Texts long enough for membership features, and how many were left out (one short answer,
+    such as a one-word reply, would otherwise stop the whole test)."""
+    from distillgov.forensics.trained_on import MIN_TOKENS
+
+    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    kept = [t for t, n in zip(texts, lengths, strict=True) if n > MIN_TOKENS + 1]
+    return kept, len(texts) - len(kept)
 
 
 def _guarded(compute: Any) -> dict[str, Any]:
@@ -417,19 +572,37 @@ def _trained_on_block(student: LocalModel, captured: list[str], control: list[st
 def _targets(document: dict[str, Any]) -> dict[str, Any]:
     cases = document["cases"]
     p = {name: case["radioactivity_open_key0"]["p_value"] for name, case in cases.items()}
-    detected = [
-        n for n in ("i_watermarked_100pct", "ii_watermarked_25pct", "iii_watermarked_5pct") if p[n] < 1e-3
-    ]
+    bound = {
+        name: case["radioactivity_open_key0"]["details"]["chernoff_p_value_bound"]
+        for name, case in cases.items()
+    }
+    marked = ("i_watermarked_100pct", "ii_watermarked_25pct", "iii_watermarked_5pct")
+    detected = [n for n in marked if p[n] < 1e-3]
+    detected_by_bound = [n for n in marked if bound[n] < 1e-3]
     null = document["calibration"]["radioactivity_open_random_keys_on_clean_models"]
     return {
         "open_p_below_1e-5_for_i_and_ii": p["i_watermarked_100pct"] < 1e-5
         and p["ii_watermarked_25pct"] < 1e-5,
-        "smallest_share_detected_at_1e-3": detected[-1] if detected else None,
+        "open_chernoff_bound_below_1e-5_for_i_and_ii": bound["i_watermarked_100pct"] < 1e-5
+        and bound["ii_watermarked_25pct"] < 1e-5,
+        "smallest_share_detected_at_1e-3": (detected or [None])[-1],
+        "smallest_share_detected_at_1e-3_by_chernoff_bound": (detected_by_bound or [None])[-1],
         "no_false_accusation_iv_v_at_1e-3": all(p[n] >= 1e-3 for n in CLEAN_CASES)
         and null["false_positives_at_0_001"] == 0,
         "trained_on_separates_i_from_iv": cases["i_watermarked_100pct"]["trained_on"].get("p_value", 1.0)
         < 1e-3
         <= cases["iv_validation_only"]["trained_on"].get("p_value", 0.0),
+        "lineage_names_the_teacher_at_1e-3": {
+            framing: {
+                statistic: sorted(
+                    name
+                    for name, verdicts in document["lineage"].items()
+                    if name != "error" and verdicts[statistic][framing][0]["significant"]
+                )
+                for statistic in ("agreement", "distance")
+            }
+            for framing in ("closer_to_teacher_than_to_references", "closer_to_teacher_than_peers")
+        },
     }
 
 

@@ -11,6 +11,7 @@ from distillgov.forensics.radioactivity import (
     compare_split_keys,
     open_model_test,
     random_green_lists,
+    served_context_weights,
     suspect_answers,
 )
 
@@ -70,3 +71,27 @@ def test_the_captured_split_stands_out_against_the_other_split(tiny_world: TinyW
     comparison = compare_split_keys(captured, control)
     assert comparison.p_value < 1e-3
     assert abs(control.z) < 3.3
+
+
+def test_served_context_weights_count_each_context_of_the_served_text() -> None:
+    weights = served_context_weights([[1, 2, 1, 2, 3], [1, 2, 9]], context_width=2, exponent=1.0)
+    assert weights == {(1, 2): 3.0, (2, 1): 1.0}  # the contexts before positions 2, 3, ... of each text
+    assert served_context_weights([[5, 5, 5, 5, 5]], 1)[(5,)] == pytest.approx(2.0)  # sqrt(4)
+
+
+def test_weighting_by_served_contexts_keeps_the_null_and_the_detection(tiny_world: TinyWorld) -> None:
+    """Weights from text no key touched (the teacher's unmarked answers): the null stays uniform on a
+    clean student, the distilled student is still caught, and the unweighted figure is reported."""
+    w = tiny_world
+    weights = served_context_weights(w.lineage_probes, WATERMARK.context_width)
+    caught = open_model_test(
+        w.distilled, w.tokenizer, w.green_list, w.probes, calibration_keys=0, weights=weights
+    )
+    assert caught.p_value < 1e-3
+    assert caught.details["weighted_by_served_contexts"] is True
+    assert caught.details["unweighted_p_value"] < 1e-3
+    null = open_radioactivity_null(
+        w.clean, w.probes, [0] * len(w.probes), WATERMARK, 40, seed=7, weights=weights
+    )
+    assert null.ks_p_value > 0.01
+    assert null.false_positives_at_0_001 == 0

@@ -8,7 +8,7 @@ Kolmogorov-Smirnov test against the uniform law and the observed false-positive 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -76,14 +76,16 @@ def open_radioactivity_null(
     n_keys: int = 100,
     seed: int = 0,
     masses: ContextMasses | None = None,
+    weights: Mapping[tuple[int, ...], float] | None = None,
 ) -> NullCalibration:
     """Open-model radioactivity p-values of one clean suspect under `n_keys` random keys
-    (`masses`: a reading of the suspect already made, to share it with other tests)."""
+    (`masses`: a reading of the suspect already made, to share it with other tests; `weights`:
+    the served-context weights of the statistic being calibrated)."""
     template = GreenList(b"calibration-template-key", len(suspect.tokenizer), params)
     if masses is None:
         masses = read_context_masses(suspect, probe_sequences, probe_starts, params.context_width)
     p_values = [
-        context_scores(masses, green_list).z_and_p()[1]
+        context_scores(masses, green_list, weights).z_and_p()[1]
         for green_list in random_green_lists(template, n_keys, seed)
     ]
     return summarise_null("radioactivity-open", p_values)

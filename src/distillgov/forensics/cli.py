@@ -79,6 +79,12 @@ def radioactivity_command(
         None, "--key-tokenizer", help="Teacher tokenizer (default SmolLM2)."
     ),
     probes: Path | None = typer.Option(None, "--probes", help="JSONL of {prompt, text}; default ShareGPT."),
+    served: Path | None = typer.Option(
+        None,
+        "--served",
+        help="Open mode: JSONL of {text} the provider served under ANOTHER key (e.g. the group's other "
+        "split); weighs each context by how often it was served.",
+    ),
     count: int = typer.Option(500, "--count", help="Probe texts (open) or prompts (closed)."),
     max_new_tokens: int = typer.Option(128, "--max-new-tokens", help="Answer length in closed mode."),
     gamma: float = typer.Option(0.25, "--gamma"),
@@ -92,12 +98,18 @@ def radioactivity_command(
     """Was SUSPECT trained on text watermarked with the group's key?"""
     from distillgov.forensics.errors import ForensicsError
     from distillgov.forensics.models import load_suspect
-    from distillgov.forensics.radioactivity import closed_model_test, open_model_test, suspect_answers
+    from distillgov.forensics.radioactivity import (
+        closed_model_test,
+        open_model_test,
+        suspect_answers,
+    )
     from distillgov.watermark.keys import derive_key, parse_key
     from distillgov.watermark.kgw import GreenList, KGWParams
 
     if mode not in ("open", "closed"):
         raise typer.BadParameter("choose open or closed", param_hint="--mode")
+    if served is not None and mode != "open":
+        raise typer.BadParameter("served-context weights apply to the open mode only", param_hint="--served")
     try:
         model = load_suspect(suspect, endpoint_model=endpoint_model, tokenizer_path=key_tokenizer)
         tokenizer, tokenizer_files = _key_tokenizer(key_tokenizer)
@@ -113,6 +125,7 @@ def radioactivity_command(
                 probe_set.starts,
                 calibration_keys=calibration_keys,
                 significance=significance,
+                weights=_served_weights(tokenizer, served, context_width) if served else None,
                 show_progress=True,
             )
         else:
@@ -143,12 +156,27 @@ def radioactivity_command(
         "suspect": model.provenance(),
         "key_tokenizer": tokenizer_files,
         "probes": {"source": probe_set.source, "sha256": probe_set.sha256},
+        **({"served": _file_digest(served)} if served else {}),
     }
     _write(out, "radioactivity", parameters, inputs, result.to_dict())
     console.print(
         f"{mode}-model radioactivity: z = {result.z:.2f}, p = {result.p_value:.3g} "
         f"over {result.scored:,} scored"
     )
+
+
+def _served_weights(tokenizer: Any, served: Path, context_width: int) -> dict[tuple[int, ...], float]:
+    from distillgov.forensics import corpora
+    from distillgov.forensics.radioactivity import served_context_weights
+
+    texts = [text for _, text in corpora.read_text_pairs(served)]
+    return served_context_weights(tokenizer(texts, add_special_tokens=False)["input_ids"], context_width)
+
+
+def _file_digest(path: Path) -> dict[str, str]:
+    from distillgov.provenance import sha256_file
+
+    return {"source": str(path), "sha256": sha256_file(path)}
 
 
 def _user_prompts(probes: Path | None, count: int, seed: int) -> list[str]:

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 from rich.progress import Progress
-from scipy import stats
+from scipy import optimize, stats
 
 from distillgov.forensics.errors import ForensicsError
 from distillgov.forensics.models import SuspectModel, require_same_tokenizer
@@ -176,18 +176,20 @@ def read_context_masses(
 
 @dataclass(frozen=True)
 class ContextScores:
-    """Per context: excess green mass over gamma, and its exact null variance and third cumulant.
+    """Per context: weighted excess green mass over gamma, and its exact null variance and third cumulant.
 
-    Contexts count equally. Weighting them by (1 - s) / s (s = collision mass), the locally most
-    powerful choice if marking shifted every context's logits alike, was tried on the tiny-model
-    fixture and turned z = 10.6 into z = -1.4: the inherited signal sits in the peaked, well-learned
-    contexts, not in a uniform shift, so it is not used.
+    Weighting by (1 - s) / s (s = collision mass), the locally most powerful choice if marking
+    shifted every context's logits alike, was tried on the tiny-model fixture and turned z = 10.6
+    into z = -1.4: the inherited signal sits in well-learned contexts, not in a uniform shift. What
+    does predict it is how often the suspect could have seen the context in marked text, which is
+    what `served_context_weights` measures.
     """
 
     excess: torch.Tensor
     variance: torch.Tensor
     third: torch.Tensor
     ceiling: torch.Tensor  # the excess each context would show with all its mass green
+    weights: torch.Tensor  # per context (ones when unweighted)
 
     def z_and_p(self) -> tuple[float, float]:
         """The standardised sum and its skew-corrected upper tail."""
@@ -209,7 +211,32 @@ class ContextScores:
         return float(self.variance.sum() ** 2 / (self.variance**2).sum())
 
 
-def context_scores(masses: ContextMasses, green_list: GreenList, chunk: int = 256) -> ContextScores:
+def served_context_weights(
+    served: Sequence[Sequence[int]], context_width: int, exponent: float = 0.5
+) -> dict[tuple[int, ...], float]:
+    """count ** exponent for each watermark context in text the provider served (answer tokens only).
+
+    A student inherits the mark where it saw marked continuations, so contexts the provider served
+    often carry the signal and contexts it never served carry only noise. The counts must come from
+    text written under a key *other* than the one tested — the other secret split of the same
+    account group is the natural source — so that the weights cannot depend on the tested key and
+    the null stays exact. The square root damps the few very frequent contexts (" the", ",") so
+    that they do not take over the variance.
+    """
+    counts: dict[tuple[int, ...], int] = {}
+    for sequence in served:
+        for position in range(context_width, len(sequence)):
+            context = tuple(sequence[position - context_width : position])
+            counts[context] = counts.get(context, 0) + 1
+    return {context: count**exponent for context, count in counts.items()}
+
+
+def context_scores(
+    masses: ContextMasses,
+    green_list: GreenList,
+    weights: Mapping[tuple[int, ...], float] | None = None,
+    chunk: int = 256,
+) -> ContextScores:
     """Each context's green mass under `green_list`, with its null moments under a random key.
 
     Only the model's own columns are hashed. The mass a pruned student spreads over the ids it lacks
@@ -229,12 +256,43 @@ def context_scores(masses: ContextMasses, green_list: GreenList, chunk: int = 25
         variance.append(kappa * (probs**2).sum(1))
         third.append(kappa * (1 - 2 * gamma) * (probs**3).sum(1))
     excess = torch.cat(green).double() - gamma
+    w = torch.ones_like(excess)
+    if weights is not None:
+        listed = masses.contexts.tolist()
+        w = torch.tensor([weights.get(tuple(row), 0.0) for row in listed], dtype=torch.float64)
     return ContextScores(
-        excess=excess,
-        variance=torch.cat(variance).double(),
-        third=torch.cat(third).double(),
-        ceiling=torch.full_like(excess, 1 - gamma),
+        excess=w * excess,
+        variance=w**2 * torch.cat(variance).double(),
+        third=w**3 * torch.cat(third).double(),
+        ceiling=w * (1 - gamma),
+        weights=w,
     )
+
+
+def chernoff_p_bound(masses: ContextMasses, scores: ContextScores, gamma: float) -> float:
+    """A rigorous upper bound on the p-value, with no normal approximation.
+
+    The statistic is sum over (context, token) of a * (B - gamma), a = weight * probability, with
+    every B an independent Bernoulli(gamma) under the null; its moment generating function is
+    therefore known exactly, and Chernoff's inequality P(S >= s) <= min_t E[exp(tS)] exp(-ts)
+    bounds the tail. The bound is conservative (a true p-value is smaller), which is what a court
+    can rely on when a few heavily weighted contexts make the normal tail doubtful.
+    """
+    observed = float(scores.excess.sum())
+    if observed <= 0:
+        return 1.0
+    coefficients = (masses.mean_probs.double() * scores.weights[:, None]).flatten()
+    coefficients = coefficients[coefficients > 0]
+
+    def log_bound(t: float) -> float:
+        terms = torch.log1p(gamma * torch.expm1(t * coefficients)) - t * gamma * coefficients
+        return float(terms.sum()) - t * observed
+
+    high = observed / float(scores.variance.sum())  # the optimum for a Gaussian tail
+    while log_bound(2 * high) < log_bound(high) and high < 1e6:
+        high *= 2
+    best = optimize.minimize_scalar(log_bound, bounds=(0.0, 2 * high), method="bounded")
+    return float(min(1.0, math.exp(min(float(best.fun), 0.0))))
 
 
 def _checkpoints(order_tokens: torch.Tensor, scores: ContextScores) -> tuple[list[CurvePoint], int | None]:
@@ -272,13 +330,16 @@ def open_model_test(
     significance: float = 1e-3,
     max_contexts: int | None = None,
     masses: ContextMasses | None = None,
+    weights: Mapping[tuple[int, ...], float] | None = None,
     show_progress: bool = False,
 ) -> RadioactivityResult:
     """Green probability mass of the suspect's next-token distributions on probe texts.
 
     Probe texts must not themselves be written under this key (use another teacher's text, the
     suspect's own prompts, or plain corpus text): a key-dependent probe could put green tokens
-    into the contexts and bias the null. `masses` lets several keys share one reading.
+    into the contexts and bias the null. `masses` lets several keys share one reading; `weights`
+    (from `served_context_weights`, never from text marked under this key) weight the contexts.
+    The unweighted statistic is reported in `details` either way.
     """
     require_same_tokenizer(key_tokenizer, suspect)
     if len(key_tokenizer) != green_list.vocab_size:
@@ -292,12 +353,13 @@ def open_model_test(
         masses = read_context_masses(
             suspect, probe_sequences, starts, width, max_contexts, show_progress=show_progress
         )
-    scores = context_scores(masses, green_list)
-    n = len(scores.excess)
+    plain = context_scores(masses, green_list)
+    scores = plain if weights is None else context_scores(masses, green_list, weights)
+    n = int((scores.ceiling > 0).sum())
     best = scores.reachable_p()
     if n < MIN_CONTEXTS or best > significance:
         raise ForensicsError(
-            f"only {n} distinct watermark contexts in the probe texts: the test needs at least "
+            f"only {n} distinct (weighted) watermark contexts in the probe texts: the test needs at least "
             f"{MIN_CONTEXTS} for a trustworthy normal tail, and enough that an all-green suspect could "
             f"reach p = {significance:g} (best possible here {best:.2g}); supply more probe text"
         )
@@ -306,7 +368,7 @@ def open_model_test(
     random_check = None
     if calibration_keys > 0:
         null_z = [
-            context_scores(masses, other).z_and_p()[0]
+            context_scores(masses, other, weights).z_and_p()[0]
             for other in random_green_lists(green_list, calibration_keys, calibration_seed)
         ]
         random_check = _random_key_check(np.array(null_z), z)
@@ -317,7 +379,7 @@ def open_model_test(
         p_value=p_value,
         scored=n,
         tokens_read=masses.tokens_read,
-        effect=float(scores.excess.mean()),
+        effect=float(plain.excess.mean()),
         gamma=green_list.params.exact_gamma,
         curve=curve,
         scored_for_p_1e_3=crossing,
@@ -326,8 +388,16 @@ def open_model_test(
             "positions_averaged": int(masses.positions.sum()),
             "context_width": width,
             "effective_contexts": round(scores.effective_contexts(), 1),
+            "chernoff_p_value_bound": chernoff_p_bound(masses, scores, green_list.params.exact_gamma),
+            "weighted_by_served_contexts": weights is not None,
+            **({} if weights is None else _unweighted_figures(plain)),
         },
     )
+
+
+def _unweighted_figures(plain: ContextScores) -> dict[str, float]:
+    z, p_value = plain.z_and_p()
+    return {"unweighted_z": z, "unweighted_p_value": p_value}
 
 
 def _random_key_check(null_z: np.ndarray, observed: float) -> RandomKeyCheck:
