@@ -127,3 +127,31 @@ def test_an_endpoint_without_text_scoring_says_what_the_test_needs() -> None:
         suspect.text_logprobs(["some text"])
     with pytest.raises(ForensicsError, match="open-model mode needs the weights"):
         next(iter(suspect.distributions([[1, 2, 3]], [0])))
+
+
+@pytest.mark.slow
+def test_the_cli_weighs_contexts_by_a_served_file_and_records_its_digest(
+    tiny_world: TinyWorld, tmp_path: Path
+) -> None:
+    from distillgov.forensics.train import save_student
+    from distillgov.provenance import sha256_file
+
+    w = tiny_world
+    folder = tmp_path / "suspect"
+    save_student(w.distilled, folder)
+    probes, served = tmp_path / "probes.jsonl", tmp_path / "served.jsonl"
+    probes.write_text("".join(json.dumps({"text": w.tokenizer.decode(s)}) + "\n" for s in w.probes))
+    served.write_text("".join(json.dumps({"text": w.tokenizer.decode(s)}) + "\n" for s in w.lineage_probes))
+    out = tmp_path / "result.json"
+    common = ["forensics", "radioactivity", str(folder), "--master-key", "k" * 32, "--group", "g"]
+    options = ["--key-tokenizer", str(folder), "--probes", str(probes), "--served", str(served)]
+    result = CliRunner().invoke(
+        app, [*common, *options, "--calibration-keys", "0", "--significance", "0.5", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert document["inputs"]["served"]["sha256"] == sha256_file(served)
+    assert document["result"]["details"]["weighted_by_served_contexts"] is True
+    closed = CliRunner().invoke(app, [*common, *options, "--mode", "closed", "--out", str(out)])
+    assert closed.exit_code == 2
+    assert "--served" in closed.output and "open mode" in " ".join(closed.output.split())
