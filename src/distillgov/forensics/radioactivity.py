@@ -359,7 +359,8 @@ def open_model_test(
     best = scores.reachable_p()
     if n < MIN_CONTEXTS or best > significance:
         raise ForensicsError(
-            f"only {n} distinct (weighted) watermark contexts in the probe texts: the test needs at least "
+            f"only {n} distinct watermark contexts{' with a served weight' if weights else ''} in the probe "
+            f"texts: the test needs at least "
             f"{MIN_CONTEXTS} for a trustworthy normal tail, and enough that an all-green suspect could "
             f"reach p = {significance:g} (best possible here {best:.2g}); supply more probe text"
         )
