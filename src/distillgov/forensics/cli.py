@@ -159,9 +159,11 @@ def radioactivity_command(
         **({"served": _file_digest(served)} if served else {}),
     }
     _write(out, "radioactivity", parameters, inputs, result.to_dict())
+    bound = result.details.get("chernoff_p_value_bound")
+    rigorous = "" if bound is None else f"; rigorous bound p <= {bound:.3g} (cite it with --served weights)"
     console.print(
         f"{mode}-model radioactivity: z = {result.z:.2f}, p = {result.p_value:.3g} "
-        f"over {result.scored:,} scored"
+        f"over {result.scored:,} scored{rigorous}"
     )
 
 
