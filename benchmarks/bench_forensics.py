@@ -140,13 +140,13 @@ class BaseStage:
     record: dict[str, Any]
 
 
-def _cut(sequences: list[list[int]], tokens: int) -> tuple[list[list[int]], list[list[int]]]:
-    """Whole texts from the front until `tokens` are reached, and the rest."""
+def _cut(sequences: Sequence[Sequence[int]], tokens: int) -> int:
+    """How many whole texts from the front it takes to reach `tokens` (all of them if they never do)."""
     cut, total = 0, 0
     while cut < len(sequences) and total < tokens:
         total += len(sequences[cut])
         cut += 1
-    return sequences[:cut], sequences[cut:]
+    return cut
 
 
 def _pretrained(
@@ -175,8 +175,9 @@ def _base_stage(size: BenchSize, tokenizer: Any, exchanges: Sequence[corpora.Sha
     brown = list(iter_brown())
     random.Random(SEED).shuffle(brown)
     brown_ids = _encode(tokenizer, [text.text for text in brown])
-    base_texts, rest = _cut(brown_ids, size.pretrain_tokens)
-    reference_texts, other = _cut(rest, size.pretrain_tokens)
+    first = _cut(brown_ids, size.pretrain_tokens)
+    second = first + _cut(brown_ids[first:], size.pretrain_tokens)
+    base_texts, reference_texts, other = brown_ids[:first], brown_ids[first:second], brown_ids[second:]
     sample = [e.prompt + "\n" + e.answer for e in exchanges[:4000]]
     kept = kept_token_ids(tokenizer, [*brown_ids, *_encode(tokenizer, sample)], StudentShape().vocab_limit)
     base, base_record = _pretrained("base", SEED, base_texts, tokenizer, kept, size)
@@ -195,14 +196,7 @@ CLEAN_CASES = ("iv_validation_only", "v_other_teacher_chatgpt")
 
 
 def _take(sequences: Sequence[list[int]], tokens: int) -> list[list[int]]:
-    taken: list[list[int]] = []
-    count = 0
-    for sequence in sequences:
-        if count >= tokens:
-            break
-        taken.append(sequence)
-        count += len(sequence)
-    return taken
+    return list(sequences[: _cut(sequences, tokens)])
 
 
 def _mix(
@@ -635,7 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     document = run_experiment(
-        size, settings, answers[: _answers_within(answers, size.teacher_tokens)], teacher, cache
+        size, settings, answers[: _cut([a.answer_ids for a in answers], size.teacher_tokens)], teacher, cache
     )
     document = {
         "tool": tool_block(),
@@ -655,16 +649,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.write_text(json.dumps(document, indent=2, default=float) + "\n")
     console.log(f"wrote {out}: {document['targets']}")
     return 0
-
-
-def _answers_within(answers: Sequence[corpora.TeacherAnswer], tokens: int) -> int:
-    count = total = 0
-    for answer in answers:
-        if total >= tokens:
-            break
-        total += len(answer.answer_ids)
-        count += 1
-    return count
 
 
 if __name__ == "__main__":
